@@ -1,0 +1,234 @@
+//! Command-line definition (clap derive). These structs only parse; `config` validates them.
+//!
+//! Flag conventions: short flags only for the options people type daily (`-x -n -w -b -q -v`);
+//! every option has a long form; durations are seconds (fractions allowed); sizes are bytes
+//! with an optional KiB/MiB/GiB suffix.
+
+use std::ffi::OsString;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsx",
+    version,
+    about = "WebSocket testing from the command line: a REPL for people, a pipe for scripts",
+    arg_required_else_help = true,
+    after_help = "Examples:\n  wsx connect ws://127.0.0.1:8080        interactive session\n  echo hello | wsx ws://127.0.0.1:8080    send one message, print replies\n  wsx serve --echo                        echo server on 127.0.0.1:8080"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to a WebSocket server (REPL on a terminal, pipe otherwise)
+    #[command(
+        visible_alias = "c",
+        after_help = "Examples:\n  wsx connect ws://127.0.0.1:8080\n  echo '{\"op\":\"sub\"}' | wsx connect wss://example.test/feed -n 5\n  wsx connect ws://127.0.0.1:8080 -x hello -n 1\n  wsx connect ws://127.0.0.1:8080 --jsonl < messages.txt"
+    )]
+    Connect(ConnectArgs),
+    /// Run a WebSocket server (operator console, echo or broadcast relay)
+    #[command(
+        visible_alias = "s",
+        after_help = "Examples:\n  wsx serve                      console on ws://127.0.0.1:8080\n  wsx serve 0 --echo             echo server on a free port\n  wsx serve 9000 --broadcast     chat relay\n  wsx serve [::1]:9000 -s chat   accept subprotocol 'chat'"
+    )]
+    Serve(ServeArgs),
+}
+
+/// Options that both ends share.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Send input lines (and -x messages) as binary messages
+    #[arg(short, long)]
+    pub binary: bool,
+
+    /// Send this message first (repeatable); with -x and stdin a terminal, stdin is not read
+    #[arg(short = 'x', long = "execute", value_name = "MSG")]
+    pub execute: Vec<String>,
+
+    /// Exit normally after receiving N messages
+    #[arg(short = 'n', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// After input ends, keep receiving this long before closing
+    #[arg(short, long, value_name = "SECS")]
+    pub wait: Option<f64>,
+
+    /// Send a ping every SECS and report missing pongs
+    #[arg(long, value_name = "SECS")]
+    pub ping_interval: Option<f64>,
+
+    /// Print ping and pong frames
+    #[arg(short = 'P', long)]
+    pub show_ping_pong: bool,
+
+    /// Prefix printed events with the time (UTC)
+    #[arg(short, long)]
+    pub timestamps: bool,
+
+    /// Write one JSON object per event on stdout
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// How received binary messages are written in pipe mode
+    #[arg(long, value_enum, default_value_t = BinaryOutput::Raw, value_name = "FORMAT")]
+    pub binary_output: BinaryOutput,
+
+    /// Close with 1009 when an incoming message is larger than this
+    #[arg(long, value_name = "BYTES", default_value = "64MiB", value_parser = parse_size)]
+    pub max_message_size: usize,
+
+    /// Print the opening handshake on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// No diagnostics on stderr (fatal errors are still printed)
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Plain output without colors (also NO_COLOR)
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BinaryOutput {
+    Raw,
+    Hex,
+    Base64,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// ws:// or wss:// URL (a bare host[:port][/path] means ws://)
+    pub url: String,
+
+    /// Extra request header (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// Offer this subprotocol (repeatable, in order of preference)
+    #[arg(short, long = "subprotocol", value_name = "PROTOCOL")]
+    pub subprotocols: Vec<String>,
+
+    /// Origin header to send
+    #[arg(short, long)]
+    pub origin: Option<String>,
+
+    /// Basic authentication (credentials in the URL work too)
+    #[arg(long, value_name = "USER:PASS")]
+    pub auth: Option<String>,
+
+    /// Give up when the opening handshake takes longer than this
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+
+    /// Send every received message straight back
+    #[arg(long)]
+    pub echo: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// PORT, HOST:PORT or [V6]:PORT (port 0 picks a free one)
+    #[arg(default_value = "127.0.0.1:8080")]
+    pub addr: String,
+
+    /// Send every message back to its sender
+    #[arg(long, conflicts_with = "broadcast")]
+    pub echo: bool,
+
+    /// Relay every message to every other client
+    #[arg(long)]
+    pub broadcast: bool,
+
+    /// Accepted subprotocol (repeatable; the first one in this list that the client offers wins)
+    #[arg(short, long = "subprotocol", value_name = "PROTOCOL")]
+    pub subprotocols: Vec<String>,
+
+    /// Refuse clients beyond this many with HTTP 503
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Allowed Origin (repeatable); requests from other origins get 403
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    pub origins: Vec<String>,
+
+    /// Seconds a client may take to complete the opening handshake
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub handshake_timeout: f64,
+
+    /// Per-client outgoing queue bound: messages, then bytes
+    #[arg(long, value_name = "MESSAGES", default_value_t = 1024)]
+    pub queue_limit: usize,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `wsx ws://…` is short for `wsx connect ws://…`.
+pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    let bare_url = args.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
+        let lower = a.to_ascii_lowercase();
+        lower.starts_with("ws://") || lower.starts_with("wss://")
+    });
+    if bare_url {
+        args.insert(1, "connect".into());
+    }
+    args
+}
+
+/// Parses `1048576`, `64KiB`, `16MiB`, `1GiB` (also `k`, `M`, `G`, `KB`...: all binary).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: usize = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (try 1048576 or 16MiB)"))?;
+    let multiplier: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit '{other}' (use KiB, MiB or GiB)")),
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("'{text}' is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bare_url_means_connect() {
+        let args = normalize_args(vec!["wsx".into(), "ws://h".into()]);
+        assert_eq!(args, vec!["wsx", "connect", "ws://h"]);
+        let args = normalize_args(vec!["wsx".into(), "serve".into()]);
+        assert_eq!(args, vec!["wsx", "serve"]);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10"), Ok(10));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("4k"), Ok(4096));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3 parsecs").is_err());
+    }
+}

@@ -1,0 +1,336 @@
+//! From parsed flags to validated settings: URL defaulting, header and address parsing,
+//! durations, and the REPL-or-pipe decision. Errors here are usage errors (exit 2).
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::cli::{CommonArgs, ConnectArgs, ServeArgs};
+use crate::error::{Error, Result};
+use crate::output::{OutputOptions, color_wanted};
+use crate::protocol::handshake::ClientRequest;
+use crate::protocol::{DEFAULT_MAX_FRAME_SIZE, Limits, SessionOptions};
+
+/// How long wsx waits for the peer's Close after sending its own.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What to send and when to stop sending, for either end.
+#[derive(Debug, Clone)]
+pub struct InputOptions {
+    pub binary: bool,
+    pub execute: Vec<String>,
+    pub wait: Option<Duration>,
+    /// Read stdin (pipe mode) or the prompt (REPL).
+    pub read_stdin: bool,
+}
+
+#[derive(Debug)]
+pub struct ConnectConfig {
+    pub request: ClientRequest,
+    pub host: String,
+    pub port: u16,
+    pub connect_timeout: Duration,
+    pub limits: Limits,
+    pub session: SessionOptions,
+    pub input: InputOptions,
+    pub interactive: bool,
+    pub verbose: bool,
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServeMode {
+    /// The operator types (or pipes) what goes to clients.
+    Console,
+    Echo,
+    Broadcast,
+}
+
+#[derive(Debug)]
+pub struct ServeConfig {
+    pub host: String,
+    pub port: u16,
+    pub mode: ServeMode,
+    pub subprotocols: Vec<String>,
+    pub origins: Vec<String>,
+    pub max_connections: Option<usize>,
+    pub handshake_timeout: Duration,
+    pub queue_messages: usize,
+    pub queue_bytes: usize,
+    pub limits: Limits,
+    pub session: SessionOptions,
+    pub input: InputOptions,
+    pub interactive: bool,
+    pub output: OutputOptions,
+}
+
+/// Per-client outgoing queue bound in bytes (the spec's 16 MiB).
+const QUEUE_BYTES: usize = 16 << 20;
+
+fn seconds(flag: &str, value: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| Error::Usage(format!("{flag} takes a number of seconds, not {value}")))
+}
+
+fn optional_seconds(flag: &str, value: Option<f64>) -> Result<Option<Duration>> {
+    value.map(|value| seconds(flag, value)).transpose()
+}
+
+fn session_options(common: &CommonArgs, echo: bool) -> Result<SessionOptions> {
+    let ping_interval = optional_seconds("--ping-interval", common.ping_interval)?;
+    if ping_interval.is_some_and(|every| every.is_zero()) {
+        return Err(Error::Usage("--ping-interval must be more than 0".into()));
+    }
+    Ok(SessionOptions {
+        echo,
+        count: common.count,
+        ping_interval,
+        close_timeout: CLOSE_TIMEOUT,
+    })
+}
+
+fn limits(common: &CommonArgs) -> Limits {
+    Limits {
+        max_message_size: common.max_message_size,
+        max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+    }
+}
+
+fn output_options(common: &CommonArgs, interactive: bool, payloads_on_stdout: bool) -> OutputOptions {
+    // People read stdout in the REPL and stderr in pipe mode.
+    let human_stream_is_terminal = if interactive {
+        std::io::stdout().is_terminal()
+    } else {
+        std::io::stderr().is_terminal()
+    };
+    OutputOptions {
+        color: color_wanted(common.no_color, human_stream_is_terminal),
+        timestamps: common.timestamps,
+        quiet: common.quiet,
+        jsonl: common.jsonl,
+        show_ping_pong: common.show_ping_pong,
+        binary_output: common.binary_output,
+        payloads_on_stdout,
+    }
+}
+
+fn terminals() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+impl TryFrom<ConnectArgs> for ConnectConfig {
+    type Error = Error;
+
+    fn try_from(args: ConnectArgs) -> Result<Self> {
+        let mut url = parse_ws_url(&args.url)?;
+        let mut auth = args.auth.clone();
+        if !url.username().is_empty() {
+            let user = percent_decode(url.username());
+            let pass = percent_decode(url.password().unwrap_or(""));
+            auth.get_or_insert(format!("{user}:{pass}"));
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+        if let Some(auth) = &auth
+            && !auth.contains(':')
+        {
+            return Err(Error::Usage("--auth takes USER:PASS".into()));
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| Error::Usage(format!("URL {url} has no host")))?
+            .trim_matches(['[', ']'])
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let headers = args
+            .headers
+            .iter()
+            .map(|header| parse_header(header))
+            .collect::<Result<Vec<_>>>()?;
+        let common = &args.common;
+        let stdin_is_terminal = std::io::stdin().is_terminal();
+        // `-x` with nothing piped in means "just these messages".
+        let read_stdin = common.execute.is_empty() || !stdin_is_terminal;
+        let interactive = terminals() && common.execute.is_empty() && !common.jsonl;
+        let connect_timeout = seconds("--connect-timeout", args.connect_timeout)?;
+        Ok(ConnectConfig {
+            request: ClientRequest {
+                url,
+                headers,
+                subprotocols: args.subprotocols.clone(),
+                origin: args.origin.clone(),
+                auth,
+            },
+            host,
+            port,
+            connect_timeout,
+            limits: limits(common),
+            session: session_options(common, args.echo)?,
+            input: InputOptions {
+                binary: common.binary,
+                execute: common.execute.clone(),
+                wait: optional_seconds("--wait", common.wait)?,
+                read_stdin,
+            },
+            interactive,
+            verbose: common.verbose,
+            output: output_options(common, interactive, true),
+        })
+    }
+}
+
+/// Accepts ws:// and wss:// URLs, maps http(s):// to ws(s)://, and reads a bare
+/// `host[:port][/path]` as ws://.
+pub fn parse_ws_url(text: &str) -> Result<Url> {
+    let with_scheme = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("ws://{text}")
+    };
+    let mut url = Url::parse(&with_scheme)
+        .map_err(|error| Error::Usage(format!("invalid URL '{text}': {error}")))?;
+    let scheme = match url.scheme() {
+        "ws" | "http" => "ws",
+        "wss" | "https" => "wss",
+        other => {
+            return Err(Error::Usage(format!(
+                "unsupported URL scheme '{other}' (use ws:// or wss://)"
+            )));
+        }
+    };
+    if scheme == "wss" {
+        return Err(Error::Usage(
+            "wss:// is not supported by this build yet; use ws://".into(),
+        ));
+    }
+    if url.scheme() != scheme {
+        // Url::set_scheme refuses special-to-special changes such as http → ws.
+        url = Url::parse(&with_scheme.replacen(url.scheme(), scheme, 1))
+            .map_err(|error| Error::Usage(format!("invalid URL '{text}': {error}")))?;
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::Usage(format!("URL '{text}' has no host")));
+    }
+    Ok(url)
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+/// `Name: value` → (`Name`, `value`).
+pub fn parse_header(text: &str) -> Result<(String, String)> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| Error::Usage(format!("header '{text}' is not 'Name: value'")))?;
+    let name = name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(Error::Usage(format!("header '{text}' has no valid name")));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// `PORT`, `HOST:PORT` or `[V6]:PORT`.
+pub fn parse_listen_addr(text: &str) -> Result<(String, u16)> {
+    let bad = || {
+        Error::Usage(format!(
+            "'{text}' is not an address: use PORT, HOST:PORT or [IPV6]:PORT"
+        ))
+    };
+    let port = |port: &str| port.parse::<u16>().map_err(|_| bad());
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, port_text) = rest.split_once("]:").ok_or_else(bad)?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(bad());
+        }
+        return Ok((host.to_string(), port(port_text)?));
+    }
+    match text.rsplit_once(':') {
+        None => Ok(("127.0.0.1".to_string(), port(text)?)),
+        Some((host, port_text)) if !host.is_empty() && !host.contains(':') => {
+            Ok((host.to_string(), port(port_text)?))
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+impl TryFrom<ServeArgs> for ServeConfig {
+    type Error = Error;
+
+    fn try_from(args: ServeArgs) -> Result<Self> {
+        let (host, port) = parse_listen_addr(&args.addr)?;
+        let mode = if args.echo {
+            ServeMode::Echo
+        } else if args.broadcast {
+            ServeMode::Broadcast
+        } else {
+            ServeMode::Console
+        };
+        let common = &args.common;
+        if args.queue_limit == 0 {
+            return Err(Error::Usage("--queue-limit must be at least 1".into()));
+        }
+        let console = mode == ServeMode::Console;
+        let interactive = console && terminals() && !common.jsonl;
+        Ok(ServeConfig {
+            host,
+            port,
+            mode,
+            subprotocols: args.subprotocols.clone(),
+            origins: args.origins.clone(),
+            max_connections: args.max_connections,
+            handshake_timeout: seconds("--handshake-timeout", args.handshake_timeout)?,
+            queue_messages: args.queue_limit,
+            queue_bytes: QUEUE_BYTES,
+            limits: limits(common),
+            session: session_options(common, mode == ServeMode::Echo)?,
+            input: InputOptions {
+                binary: common.binary,
+                execute: common.execute.clone(),
+                wait: optional_seconds("--wait", common.wait)?,
+                // Relays never read stdin: `wsx serve --echo </dev/null &` must keep serving.
+                read_stdin: console,
+            },
+            interactive,
+            output: output_options(common, interactive, console),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(parse_ws_url("ws://h:1/p?q").unwrap().as_str(), "ws://h:1/p?q");
+        assert_eq!(parse_ws_url("localhost:9000").unwrap().as_str(), "ws://localhost:9000/");
+        assert_eq!(parse_ws_url("http://h/x").unwrap().as_str(), "ws://h/x");
+        assert!(parse_ws_url("ftp://h").is_err());
+        assert!(parse_ws_url("ws://").is_err());
+    }
+
+    #[test]
+    fn headers() {
+        let (name, value) = parse_header("X-Token:  abc: d ").unwrap();
+        assert_eq!((name.as_str(), value.as_str()), ("X-Token", "abc: d"));
+        assert!(parse_header("novalue").is_err());
+        assert!(parse_header(": v").is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(parse_listen_addr("0").unwrap(), ("127.0.0.1".into(), 0));
+        assert_eq!(parse_listen_addr("0.0.0.0:80").unwrap(), ("0.0.0.0".into(), 80));
+        assert_eq!(parse_listen_addr("[::1]:9000").unwrap(), ("::1".into(), 9000));
+        assert_eq!(parse_listen_addr("localhost:1").unwrap(), ("localhost".into(), 1));
+        assert!(parse_listen_addr("::1:9000").is_err());
+        assert!(parse_listen_addr("host:").is_err());
+        assert!(parse_listen_addr("99999").is_err());
+        assert!(parse_listen_addr("[nope]:1").is_err());
+    }
+}

@@ -1,0 +1,75 @@
+//! Pipe-mode input for `connect`: `-x` messages, then stdin line by line, then the close at
+//! EOF (after `-w`), all on a plain thread so a blocking stdin never stalls the connection.
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use crate::config::InputOptions;
+use crate::output::Printer;
+use crate::protocol::input::{line_to_payload, strip_line_ending};
+use crate::protocol::{Command, OutboxSender, Payload};
+
+/// Starts the input thread. It ends when input is exhausted or the session is gone.
+pub fn spawn_input(
+    sender: OutboxSender,
+    input: InputOptions,
+    close_at_end: bool,
+    printer: Arc<Printer>,
+) {
+    std::thread::spawn(move || {
+        if send_all(&sender, &input, &printer).is_err() {
+            return;
+        }
+        if let Some(wait) = input.wait {
+            std::thread::sleep(wait);
+        } else if !close_at_end {
+            // `-n` without `-w`: the count, not the end of input, ends the session.
+            return;
+        }
+        let _ = sender.blocking_send(Command::Close {
+            code: 1000,
+            reason: String::new(),
+        });
+    });
+}
+
+/// Sends `-x` messages and stdin lines; `Err` once the session has ended.
+fn send_all(sender: &OutboxSender, input: &InputOptions, printer: &Printer) -> Result<(), ()> {
+    for message in &input.execute {
+        let payload = if input.binary {
+            Payload::binary(message.clone().into_bytes())
+        } else {
+            Payload::text(message.clone())
+        };
+        sender
+            .blocking_send(Command::Send(payload))
+            .map_err(|_| ())?;
+    }
+    if !input.read_stdin {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    let mut line_number = 0u64;
+    loop {
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(error) => {
+                printer.warn(&format!("reading stdin failed: {error}"));
+                return Ok(());
+            }
+        }
+        line_number += 1;
+        strip_line_ending(&mut line);
+        match line_to_payload(line, input.binary) {
+            Ok(payload) => sender
+                .blocking_send(Command::Send(payload))
+                .map_err(|_| ())?,
+            Err(_) => printer.warn(&format!(
+                "stdin line {line_number} is not valid UTF-8 and was not sent (use -b to send binary)"
+            )),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The interactive side of `connect`: typed lines and slash commands become frames.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::config::ConnectConfig;
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::protocol::session::{self, Outbox};
+use crate::protocol::{Command, Ending, EventSink, OutboxSender, Payload, WebSocket};
+use crate::repl::command::{self, ReplCommand};
+use crate::repl::{self, Input};
+
+pub async fn run<S, K>(
+    ws: WebSocket<S>,
+    config: &ConnectConfig,
+    sender: OutboxSender,
+    outbox: Outbox,
+    sink: &mut K,
+    printer: Arc<Printer>,
+) -> Result<Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    K: EventSink,
+{
+    let (mut lines, _terminal) = repl::start(printer.clone(), "> ".to_string())
+        .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
+    printer.info("type a message and Enter to send it; /help lists commands, Ctrl-D quits");
+    let binary = config.input.binary;
+    let input = tokio::spawn(async move {
+        while let Some(input) = lines.recv().await {
+            let line = match input {
+                Input::Line(line) => line,
+                Input::End => break,
+            };
+            let command = match command::parse(&line) {
+                Ok(command) => command,
+                Err(error) => {
+                    printer.warn(&error);
+                    continue;
+                }
+            };
+            if let Some(command) = to_session_command(command, binary, &printer)
+                && sender.send(command).await.is_err()
+            {
+                return;
+            }
+        }
+        let _ = sender
+            .send(Command::Close {
+                code: 1000,
+                reason: String::new(),
+            })
+            .await;
+    });
+    let ending = session::run(ws, &config.session, outbox, sink).await;
+    input.abort();
+    Ok(ending)
+}
+
+/// What a REPL command sends, if anything (help and misuse are answered on the spot).
+fn to_session_command(command: ReplCommand, binary: bool, printer: &Printer) -> Option<Command> {
+    if command.is_serve_only() {
+        printer.warn("/to, /clients and /kick are serve console commands");
+        return None;
+    }
+    Some(match command {
+        ReplCommand::Text(text) if binary => Command::Send(Payload::binary(text.into_bytes())),
+        ReplCommand::Text(text) => Command::Send(Payload::text(text)),
+        ReplCommand::Binary(data) => {
+            let payload = Payload::binary(data);
+            printer.sent(None, &payload);
+            Command::Send(payload)
+        }
+        ReplCommand::Ping(data) => Command::Ping(Bytes::from(data)),
+        ReplCommand::Pong(data) => Command::Pong(Bytes::from(data)),
+        ReplCommand::Close { code, reason } => Command::Close { code, reason },
+        ReplCommand::Quit => Command::Close {
+            code: 1000,
+            reason: String::new(),
+        },
+        ReplCommand::Help => {
+            printer.info(&command::help(false));
+            return None;
+        }
+        ReplCommand::To { .. } | ReplCommand::Clients | ReplCommand::Kick { .. } => return None,
+    })
+}

@@ -1,0 +1,65 @@
+//! Typed errors for everything that ends a run, and the exit code each one maps to.
+
+use std::process::ExitCode;
+
+/// A failure that ends `wsx`. Its `Display` is the one line the user sees after `wsx: `.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line parsed but does not make sense (bad header, bad URL, …): exit 2.
+    #[error("{0}")]
+    Usage(String),
+
+    /// The host name did not resolve.
+    #[error("could not resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+
+    /// TCP connect failed (refused, unreachable, …).
+    #[error("could not connect to {addr}: {reason}")]
+    Connect { addr: String, reason: String },
+
+    /// `--connect-timeout` (or `--handshake-timeout`) ran out.
+    #[error("{what} timed out after {secs}s")]
+    Timeout { what: String, secs: f64 },
+
+    /// The server answered the upgrade with something other than 101.
+    #[error("server answered {status} instead of 101 Switching Protocols{body}")]
+    HandshakeStatus { status: String, body: String },
+
+    /// The opening handshake failed for another reason (bad accept key, wrong subprotocol, …).
+    #[error("handshake with {url} failed: {reason}")]
+    Handshake { url: String, reason: String },
+
+    /// The peer closed with a code that is not a normal ending.
+    #[error("closed by peer with {code}{reason}")]
+    ClosedWithError { code: String, reason: String },
+
+    /// The connection dropped without a Close frame (1006), or failed on a protocol error.
+    #[error("{0}")]
+    ConnectionLost(String),
+
+    /// A local I/O failure (binding a port, reading stdin, …).
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) => ExitCode::from(2),
+            _ => ExitCode::from(1),
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

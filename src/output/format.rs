@@ -1,0 +1,277 @@
+//! Pure formatters: from an event to the text a person or a program reads.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use super::sanitize::{escape_for_terminal, escape_line};
+use crate::cli::BinaryOutput;
+use crate::protocol::message::describe_close;
+use crate::protocol::{Event, Payload, Side};
+
+/// What kind of line this is, so the printer can color it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Received,
+    Sent,
+    Info,
+    Error,
+}
+
+/// A line for people: a marker (`<`, `>`, `*`, `!`) and escaped text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HumanLine {
+    pub tone: Tone,
+    pub text: String,
+}
+
+impl HumanLine {
+    pub fn marker(&self) -> &'static str {
+        match self.tone {
+            Tone::Received => "<",
+            Tone::Sent => ">",
+            Tone::Info => "*",
+            Tone::Error => "!",
+        }
+    }
+}
+
+/// The human form of an event. Peer data is escaped; continuation lines of a multi-line
+/// message are indented so that no peer line can pass for one of wsx's own.
+pub fn human(event: &Event) -> HumanLine {
+    let (tone, text) = match event {
+        Event::Open {
+            url,
+            subprotocol,
+            addr,
+        } => {
+            let mut text = match addr {
+                Some(addr) => format!("connected from {addr} to {url}"),
+                None => format!("connected to {url}"),
+            };
+            if let Some(protocol) = subprotocol {
+                text.push_str(&format!(" (subprotocol: {})", escape_line(protocol)));
+            }
+            (Tone::Info, text)
+        }
+        Event::Message(payload) => (Tone::Received, payload_for_people(payload)),
+        Event::Ping(data) => (Tone::Info, format!("ping{}", control_data(data))),
+        Event::Pong(data) => (Tone::Info, format!("pong{}", control_data(data))),
+        Event::Close { code, reason, by } => {
+            let what = describe_close(*code, &escape_line(reason));
+            match by {
+                Side::Peer => (Tone::Info, format!("closed by peer: {what}")),
+                Side::Local => (Tone::Info, format!("closed: {what}")),
+            }
+        }
+        Event::MissedPong(every) => (
+            Tone::Error,
+            format!("no pong within {}s", every.as_secs_f64()),
+        ),
+        Event::Error(message) => (Tone::Error, escape_line(message)),
+    };
+    HumanLine { tone, text }
+}
+
+/// A sent message, as the REPL echoes what wsx sent on the user's behalf.
+pub fn sent(payload: &Payload) -> HumanLine {
+    HumanLine {
+        tone: Tone::Sent,
+        text: payload_for_people(payload),
+    }
+}
+
+fn payload_for_people(payload: &Payload) -> String {
+    match payload {
+        Payload::Text(text) => escape_for_terminal(text).replace('\n', "\n  "),
+        Payload::Binary(data) => {
+            const SHOWN: usize = 64;
+            let mut text = format!("[binary, {} bytes]", data.len());
+            if !data.is_empty() {
+                text.push(' ');
+                text.push_str(&spaced_hex(&data[..data.len().min(SHOWN)]));
+                if data.len() > SHOWN {
+                    text.push_str(" …");
+                }
+            }
+            text
+        }
+    }
+}
+
+fn spaced_hex(data: &[u8]) -> String {
+    data.iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn control_data(data: &[u8]) -> String {
+    if data.is_empty() {
+        return String::new();
+    }
+    match std::str::from_utf8(data) {
+        Ok(text) => format!(" {}", escape_line(text)),
+        Err(_) => format!(" [{}]", spaced_hex(data)),
+    }
+}
+
+/// What pipe mode writes on stdout for a received message (the caller adds `\n`).
+pub fn payload_bytes(payload: &Payload, binary_output: BinaryOutput) -> Cow<'_, [u8]> {
+    match (payload, binary_output) {
+        (Payload::Binary(data), BinaryOutput::Hex) => Cow::Owned(hex::encode(data).into_bytes()),
+        (Payload::Binary(data), BinaryOutput::Base64) => {
+            Cow::Owned(base64_encode(data).into_bytes())
+        }
+        _ => Cow::Borrowed(payload.as_bytes()),
+    }
+}
+
+fn base64_encode(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// RFC 3339, UTC, milliseconds: `2026-11-26T10:24:56.123Z`.
+pub fn rfc3339(ts: SystemTime) -> String {
+    humantime::format_rfc3339_millis(ts).to_string()
+}
+
+/// The `-t` prefix: `10:24:56.123` (UTC).
+pub fn clock(ts: SystemTime) -> String {
+    let full = rfc3339(ts);
+    full.get(11..23).unwrap_or(&full).to_string()
+}
+
+/// One `--jsonl` line (without its newline). Field names are a documented contract.
+pub fn jsonl(event: &Event, ts: SystemTime, client: Option<u64>) -> String {
+    let mut object = Map::new();
+    object.insert("ts".into(), Value::String(rfc3339(ts)));
+    let name = match event {
+        Event::Open { .. } => "open",
+        Event::Message(_) => "message",
+        Event::Ping(_) => "ping",
+        Event::Pong(_) => "pong",
+        Event::Close { .. } => "close",
+        Event::MissedPong(_) | Event::Error(_) => "error",
+    };
+    object.insert("event".into(), Value::String(name.into()));
+    if let Some(client) = client {
+        object.insert("client".into(), json!(client));
+    }
+    match event {
+        Event::Open {
+            url,
+            subprotocol,
+            addr,
+        } => {
+            object.insert("url".into(), json!(url));
+            object.insert("subprotocol".into(), json!(subprotocol));
+            if let Some(addr) = addr {
+                object.insert("addr".into(), json!(addr.to_string()));
+            }
+        }
+        Event::Message(payload) => {
+            let (kind, data) = match payload {
+                Payload::Text(text) => ("text", text.to_string()),
+                Payload::Binary(data) => ("binary", base64_encode(data)),
+            };
+            object.insert("type".into(), json!(kind));
+            object.insert("data".into(), json!(data));
+            object.insert("len".into(), json!(payload.len()));
+        }
+        Event::Ping(data) | Event::Pong(data) => {
+            object.insert("data".into(), json!(base64_encode(data)));
+        }
+        Event::Close { code, reason, by } => {
+            object.insert("code".into(), json!(code));
+            object.insert("reason".into(), json!(reason));
+            object.insert("by".into(), json!(by.as_str()));
+        }
+        Event::MissedPong(every) => {
+            object.insert(
+                "message".into(),
+                json!(format!("no pong within {}s", every.as_secs_f64())),
+            );
+        }
+        Event::Error(message) => {
+            object.insert("message".into(), json!(message));
+        }
+    }
+    Value::Object(object).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(1_790_000_000_123)
+    }
+
+    #[test]
+    fn jsonl_message_events() {
+        let text = jsonl(&Event::Message(Payload::text("hé")), at(), None);
+        assert_eq!(
+            text,
+            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"message","type":"text","data":"hé","len":3}"#
+        );
+        let binary = jsonl(&Event::Message(Payload::binary(vec![0, 255])), at(), Some(2));
+        assert_eq!(
+            binary,
+            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"message","client":2,"type":"binary","data":"AP8=","len":2}"#
+        );
+    }
+
+    #[test]
+    fn jsonl_close_and_open() {
+        let close = Event::Close {
+            code: None,
+            reason: String::new(),
+            by: Side::Peer,
+        };
+        assert_eq!(
+            jsonl(&close, at(), None),
+            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"close","code":null,"reason":"","by":"peer"}"#
+        );
+        let open = Event::Open {
+            url: "ws://h/".into(),
+            subprotocol: None,
+            addr: None,
+        };
+        assert_eq!(
+            jsonl(&open, at(), None),
+            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"open","url":"ws://h/","subprotocol":null}"#
+        );
+    }
+
+    #[test]
+    fn human_lines_escape_peer_data() {
+        let line = human(&Event::Message(Payload::text("a\nb\x1b[31m")));
+        assert_eq!(line.tone, Tone::Received);
+        assert_eq!(line.text, "a\n  b\\x1b[31m");
+        let line = human(&Event::Message(Payload::binary(b"hi".to_vec())));
+        assert_eq!(line.text, "[binary, 2 bytes] 68 69");
+        let close = Event::Close {
+            code: Some(4000),
+            reason: "bye".into(),
+            by: Side::Peer,
+        };
+        assert_eq!(human(&close).text, "closed by peer: 4000 (private) \"bye\"");
+    }
+
+    #[test]
+    fn pipe_payloads() {
+        let data = Payload::binary(vec![0xde, 0xad]);
+        assert_eq!(&*payload_bytes(&data, BinaryOutput::Hex), b"dead");
+        assert_eq!(&*payload_bytes(&data, BinaryOutput::Base64), b"3q0=");
+        assert_eq!(&*payload_bytes(&data, BinaryOutput::Raw), b"\xde\xad");
+    }
+
+    #[test]
+    fn clock_is_utc_time_of_day() {
+        assert_eq!(clock(at()), "13:33:20.123");
+    }
+}

@@ -1,0 +1,251 @@
+//! The one writer to stdout and stderr. The `Printer` knows the mode (REPL, pipe, JSONL),
+//! decides color once, and routes each event: payloads to stdout, diagnostics to stderr, and
+//! in the REPL everything above the prompt through rustyline's external printer.
+
+pub mod format;
+pub mod sanitize;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::os::fd::AsFd;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use colored::{ColoredString, Colorize};
+
+use crate::cli::BinaryOutput;
+use crate::protocol::{Event, Payload};
+use format::{HumanLine, Tone};
+
+/// How output looks; fixed for the whole run.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    pub color: bool,
+    pub timestamps: bool,
+    pub quiet: bool,
+    pub jsonl: bool,
+    pub show_ping_pong: bool,
+    pub binary_output: BinaryOutput,
+    /// False for relays (`--echo`, `--broadcast`): they print no payloads unless `--jsonl`.
+    pub payloads_on_stdout: bool,
+}
+
+/// Color is on unless the flag, a non-empty `NO_COLOR` or `TERM=dumb` says otherwise, and only
+/// when the stream people read is a terminal.
+pub fn color_wanted(no_color_flag: bool, stream_is_terminal: bool) -> bool {
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|term| term == "dumb");
+    !no_color_flag && !no_color_env && !dumb && stream_is_terminal
+}
+
+type ReplPrinter = Box<dyn rustyline::ExternalPrinter + Send>;
+
+pub struct Printer {
+    options: OutputOptions,
+    stdout: Mutex<StdoutSink>,
+    repl: Mutex<Option<ReplPrinter>>,
+}
+
+struct StdoutSink {
+    writer: BufWriter<File>,
+    /// On a terminal every line is flushed at once; in a pipe only when idle or full.
+    line_flush: bool,
+}
+
+impl Printer {
+    pub fn new(options: OutputOptions) -> io::Result<Self> {
+        colored::control::set_override(options.color);
+        let stdout = io::stdout();
+        let line_flush = stdout.is_terminal();
+        // A duplicate of fd 1 as a File: std's Stdout flushes at every newline, which costs a
+        // syscall per message in pipe mode.
+        let file = File::from(stdout.as_fd().try_clone_to_owned()?);
+        Ok(Printer {
+            options,
+            stdout: Mutex::new(StdoutSink {
+                writer: BufWriter::with_capacity(64 * 1024, file),
+                line_flush,
+            }),
+            repl: Mutex::new(None),
+        })
+    }
+
+    /// From now on, human lines go above the REPL prompt.
+    pub fn attach_repl(&self, printer: ReplPrinter) {
+        *lock(&self.repl) = Some(printer);
+    }
+
+    pub fn detach_repl(&self) {
+        *lock(&self.repl) = None;
+    }
+
+    fn in_repl(&self) -> bool {
+        lock(&self.repl).is_some()
+    }
+
+    /// Reports an event of the connection (`client` is the id in `serve`).
+    pub fn event(&self, client: Option<u64>, event: &Event) {
+        let is_control = matches!(event, Event::Ping(_) | Event::Pong(_));
+        if is_control && !self.options.show_ping_pong {
+            return;
+        }
+        if self.options.jsonl {
+            let mut line = format::jsonl(event, SystemTime::now(), client).into_bytes();
+            line.push(b'\n');
+            self.write_stdout(&line);
+            return;
+        }
+        match event {
+            Event::Message(_) if self.in_repl() => self.human(client, &format::human(event)),
+            Event::Message(payload) => {
+                if self.options.payloads_on_stdout {
+                    let bytes = format::payload_bytes(payload, self.options.binary_output);
+                    self.write_payload(&bytes);
+                }
+            }
+            _ => {
+                if !self.options.quiet || self.in_repl() {
+                    self.human(client, &format::human(event));
+                }
+            }
+        }
+    }
+
+    /// Shows, in the REPL only, a message wsx sent on the user's behalf.
+    pub fn sent(&self, client: Option<u64>, payload: &Payload) {
+        if self.in_repl() && !self.options.jsonl {
+            self.human(client, &format::sent(payload));
+        }
+    }
+
+    /// A diagnostic: stderr in pipe mode (unless `-q`), above the prompt in the REPL.
+    pub fn info(&self, text: &str) {
+        if !self.options.quiet || self.in_repl() {
+            self.human(
+                None,
+                &HumanLine {
+                    tone: Tone::Info,
+                    text: text.to_string(),
+                },
+            );
+        }
+    }
+
+    /// A non-fatal problem: like `info`, in the error color.
+    pub fn warn(&self, text: &str) {
+        if !self.options.quiet || self.in_repl() {
+            self.human(
+                None,
+                &HumanLine {
+                    tone: Tone::Error,
+                    text: text.to_string(),
+                },
+            );
+        }
+    }
+
+    /// A line printed even with `-q` (the `listening on` line that scripts wait for).
+    pub fn notice(&self, text: &str) {
+        self.human(
+            None,
+            &HumanLine {
+                tone: Tone::Info,
+                text: text.to_string(),
+            },
+        );
+    }
+
+    /// The handshake heads for `-v`: always stderr, never through the prompt.
+    pub fn verbose(&self, text: &str) {
+        let mut stderr = io::stderr().lock();
+        for line in text.lines() {
+            let _ = writeln!(stderr, "{}", sanitize::escape_line(line).dimmed());
+        }
+    }
+
+    fn human(&self, client: Option<u64>, line: &HumanLine) {
+        let mut text = String::new();
+        if self.options.timestamps {
+            text.push_str(&format!("{} ", format::clock(SystemTime::now()).dimmed()));
+        }
+        if let Some(client) = client {
+            text.push_str(&format!("{} ", format!("[{client}]").dimmed()));
+        }
+        let mut repl = lock(&self.repl);
+        if let Some(printer) = repl.as_mut() {
+            text.push_str(&paint(line.tone, line.marker()).to_string());
+            text.push(' ');
+            text.push_str(&paint_body(line.tone, &line.text).to_string());
+            text.push('\n');
+            let _ = printer.print(text);
+            return;
+        }
+        drop(repl);
+        text.push_str(&paint_body(line.tone, &line.text).to_string());
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+
+    fn write_payload(&self, payload: &[u8]) {
+        let mut stdout = lock(&self.stdout);
+        let result = stdout
+            .writer
+            .write_all(payload)
+            .and_then(|()| stdout.writer.write_all(b"\n"));
+        let result = result.and_then(|()| {
+            if stdout.line_flush {
+                stdout.writer.flush()
+            } else {
+                Ok(())
+            }
+        });
+        exit_on_broken_pipe(result);
+    }
+
+    fn write_stdout(&self, bytes: &[u8]) {
+        let mut stdout = lock(&self.stdout);
+        let mut result = stdout.writer.write_all(bytes);
+        if stdout.line_flush {
+            result = result.and_then(|()| stdout.writer.flush());
+        }
+        exit_on_broken_pipe(result);
+    }
+
+    /// Writes out buffered stdout: when the connection goes idle, and before exit.
+    pub fn flush(&self) {
+        let result = lock(&self.stdout).writer.flush();
+        exit_on_broken_pipe(result);
+    }
+}
+
+/// A reader that went away (`wsx … | head -1`) is a normal end, not an error.
+fn exit_on_broken_pipe(result: io::Result<()>) {
+    if let Err(error) = result
+        && error.kind() == io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+fn paint(tone: Tone, text: &str) -> ColoredString {
+    match tone {
+        Tone::Received => text.green().bold(),
+        Tone::Sent => text.blue().bold(),
+        Tone::Info => text.cyan(),
+        Tone::Error => text.red().bold(),
+    }
+}
+
+fn paint_body(tone: Tone, text: &str) -> ColoredString {
+    match tone {
+        Tone::Received | Tone::Sent => text.normal(),
+        Tone::Info => text.cyan(),
+        Tone::Error => text.red(),
+    }
+}
+
+/// A poisoned lock only means another thread panicked while printing; keep printing.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,465 @@
+//! The opening handshake (RFC 6455 §4), both ends.
+//!
+//! Client: build the upgrade request from wsx's options, let tungstenite run it, and turn
+//! its failures into messages a person understands. Server: read the request head ourselves,
+//! so that `serve` can answer plain HTTP (the page, 400, 403, 426, 503) before deciding to
+//! upgrade, then hand the socket and any bytes read past the head to tungstenite.
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::server::{create_response, write_response};
+use tokio_tungstenite::tungstenite::http::{self, HeaderName, HeaderValue, Request};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Error as WsError;
+use url::Url;
+
+use crate::error::Error;
+
+/// Limits that tungstenite enforces on incoming data, in wsx's terms.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_message_size: usize,
+    pub max_frame_size: usize,
+}
+
+impl Limits {
+    pub(crate) fn config(self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            .max_message_size(Some(self.max_message_size))
+            .max_frame_size(Some(self.max_frame_size.min(self.max_message_size)))
+    }
+}
+
+/// What `connect` asks for.
+#[derive(Debug, Clone)]
+pub struct ClientRequest {
+    /// The URL without credentials.
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub subprotocols: Vec<String>,
+    pub origin: Option<String>,
+    /// `user:pass` for basic authentication.
+    pub auth: Option<String>,
+}
+
+/// An open client connection and what the handshake said.
+pub struct ClientConnection<S> {
+    pub ws: WebSocketStream<S>,
+    pub subprotocol: Option<String>,
+    /// Request and response heads as text, for `-v`.
+    pub request_head: String,
+    pub response_head: String,
+}
+
+/// A failed client handshake, with the response head when there was one (for `-v`).
+#[derive(Debug)]
+pub struct ClientHandshakeError {
+    pub error: Error,
+    pub request_head: String,
+    pub response_head: Option<String>,
+}
+
+impl ClientRequest {
+    fn to_http(&self) -> Result<Request<()>, Error> {
+        let mut request = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|error| Error::Usage(format!("invalid URL {}: {error}", self.url)))?;
+        let headers = request.headers_mut();
+        if let Some(origin) = &self.origin {
+            headers.insert(http::header::ORIGIN, header_value("Origin", origin)?);
+        }
+        if !self.subprotocols.is_empty() {
+            let list = self.subprotocols.join(", ");
+            headers.insert(
+                http::header::SEC_WEBSOCKET_PROTOCOL,
+                header_value("subprotocol", &list)?,
+            );
+        }
+        if let Some(auth) = &self.auth {
+            let token = base64::engine::general_purpose::STANDARD.encode(auth);
+            headers.insert(
+                http::header::AUTHORIZATION,
+                header_value("Authorization", &format!("Basic {token}"))?,
+            );
+        }
+        for (name, value) in &self.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::Usage(format!("invalid header name '{name}'")))?;
+            headers.append(name, header_value("header", value)?);
+        }
+        Ok(request)
+    }
+}
+
+fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| Error::Usage(format!("invalid {what} value '{value}'")))
+}
+
+/// Runs the client side of the opening handshake over an established stream.
+pub async fn client_handshake<S>(
+    stream: S,
+    request: &ClientRequest,
+    limits: Limits,
+) -> Result<ClientConnection<S>, ClientHandshakeError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let fail = |error, request_head: &str, response_head| ClientHandshakeError {
+        error,
+        request_head: request_head.to_string(),
+        response_head,
+    };
+    let http_request = request.to_http().map_err(|error| fail(error, "", None))?;
+    let request_head = format_request_head(&http_request);
+    match tokio_tungstenite::client_async_with_config(http_request, stream, Some(limits.config()))
+        .await
+    {
+        Ok((ws, response)) => {
+            let subprotocol = response
+                .headers()
+                .get(http::header::SEC_WEBSOCKET_PROTOCOL)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string);
+            Ok(ClientConnection {
+                ws,
+                subprotocol,
+                response_head: format_response_head(&response),
+                request_head,
+            })
+        }
+        Err(WsError::Http(response)) => {
+            let status = response.status();
+            let status = format!(
+                "{} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            );
+            let body = response
+                .body()
+                .as_deref()
+                .map(body_excerpt)
+                .unwrap_or_default();
+            let head = format_response_head(&response);
+            Err(fail(
+                Error::HandshakeStatus {
+                    status: status.trim_end().to_string(),
+                    body,
+                },
+                &request_head,
+                Some(head),
+            ))
+        }
+        Err(error) => {
+            let reason = match error {
+                WsError::Io(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    "the server closed the connection before answering".to_string()
+                }
+                other => other.to_string(),
+            };
+            Err(fail(
+                Error::Handshake {
+                    url: request.url.to_string(),
+                    reason,
+                },
+                &request_head,
+                None,
+            ))
+        }
+    }
+}
+
+/// ": <first line of the body>" for a failed upgrade, shortened and made printable.
+fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    let line: String = text
+        .split(['\r', '\n'])
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    if line.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", line.trim())
+    }
+}
+
+fn format_request_head<T>(request: &Request<T>) -> String {
+    let mut head = format!(
+        "{} {} {:?}\n",
+        request.method(),
+        request
+            .uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str()),
+        request.version()
+    );
+    write_headers(&mut head, request.headers());
+    head
+}
+
+fn format_response_head<T>(response: &http::Response<T>) -> String {
+    let mut head = format!("{:?} {}\n", response.version(), response.status());
+    write_headers(&mut head, response.headers());
+    head
+}
+
+/// Header lines for `-v`, with credentials masked.
+fn write_headers(out: &mut String, headers: &http::HeaderMap) {
+    for (name, value) in headers {
+        let value = value.to_str().unwrap_or("<binary>");
+        let shown = if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
+            let scheme = value.split(' ').next().unwrap_or("");
+            format!("{scheme} ********")
+        } else {
+            value.to_string()
+        };
+        let _ = writeln!(out, "{name}: {shown}");
+    }
+}
+
+/// Largest request head `serve` reads before answering 431.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// An HTTP request read by `serve`, before it decides what to answer.
+#[derive(Debug)]
+pub struct IncomingRequest {
+    request: Request<()>,
+    /// Bytes that arrived after the head (a client may send frames right behind it).
+    leftover: Vec<u8>,
+}
+
+/// Why a request head could not be read.
+#[derive(Debug)]
+pub enum RequestError {
+    /// Not HTTP, or broken HTTP: answer 400.
+    Malformed(String),
+    /// Head larger than [`MAX_HEAD`]: answer 431.
+    TooLarge,
+    /// The client went away (or sent nothing) before finishing its head.
+    Closed,
+}
+
+impl IncomingRequest {
+    pub fn path(&self) -> &str {
+        self.request.uri().path()
+    }
+
+    pub fn query(&self) -> &str {
+        self.request.uri().query().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.request.headers().get(name)?.to_str().ok()
+    }
+
+    /// True when the client asks for a WebSocket (an `Upgrade: websocket` header).
+    pub fn wants_websocket(&self) -> bool {
+        self.header("upgrade")
+            .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+    }
+
+    /// The subprotocols the client offers, in its order.
+    pub fn offered_subprotocols(&self) -> Vec<&str> {
+        self.request
+            .headers()
+            .get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|list| list.split(','))
+            .map(str::trim)
+            .filter(|protocol| !protocol.is_empty())
+            .collect()
+    }
+}
+
+/// Reads one HTTP request head. The caller bounds the time it may take.
+pub async fn read_request<S>(stream: &mut S) -> Result<IncomingRequest, RequestError>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut buffer = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    loop {
+        let read = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|_| RequestError::Closed)?;
+        if read == 0 {
+            return Err(RequestError::Closed);
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        if let Some(request) = parse_request(&buffer)? {
+            return Ok(request);
+        }
+        if buffer.len() > MAX_HEAD {
+            return Err(RequestError::TooLarge);
+        }
+    }
+}
+
+/// Parses a complete head from `buffer`; `Ok(None)` means more bytes are needed.
+pub fn parse_request(buffer: &[u8]) -> Result<Option<IncomingRequest>, RequestError> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let head_len = match parsed.parse(buffer) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => return Err(RequestError::TooLarge),
+        Err(error) => return Err(RequestError::Malformed(error.to_string())),
+    };
+    let version = match parsed.version {
+        Some(0) => http::Version::HTTP_10,
+        _ => http::Version::HTTP_11,
+    };
+    let mut builder = Request::builder()
+        .method(parsed.method.unwrap_or("GET"))
+        .uri(parsed.path.unwrap_or("/"))
+        .version(version);
+    for header in parsed.headers.iter() {
+        builder = builder.header(header.name, header.value);
+    }
+    let request = builder
+        .body(())
+        .map_err(|error| RequestError::Malformed(error.to_string()))?;
+    Ok(Some(IncomingRequest {
+        request,
+        leftover: buffer[head_len..].to_vec(),
+    }))
+}
+
+/// Writes a complete plain HTTP response and shuts the write side.
+pub async fn respond<S>(
+    stream: &mut S,
+    status: u16,
+    extra_headers: &[(&str, &str)],
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<()>
+where
+    S: AsyncWrite + Unpin,
+{
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .unwrap_or("");
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in extra_headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.flush().await?;
+    stream.shutdown().await
+}
+
+/// Why an upgrade was refused; `serve` answers with the status.
+#[derive(Debug)]
+pub struct UpgradeRefused {
+    pub status: u16,
+    pub reason: String,
+}
+
+/// Completes the handshake for a request that asked for a WebSocket: checks it as RFC 6455
+/// §4.2.1 requires, answers 101 (with the chosen subprotocol), and starts the session.
+pub async fn upgrade<S>(
+    mut stream: S,
+    request: IncomingRequest,
+    subprotocol: Option<&str>,
+    limits: Limits,
+) -> Result<WebSocketStream<S>, (S, UpgradeRefused)>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if request.header("sec-websocket-version") != Some("13") {
+        return Err((
+            stream,
+            UpgradeRefused {
+                status: 426,
+                reason: "only WebSocket version 13 is supported".into(),
+            },
+        ));
+    }
+    let mut response = match create_response(&request.request) {
+        Ok(response) => response,
+        Err(error) => {
+            return Err((
+                stream,
+                UpgradeRefused {
+                    status: 400,
+                    reason: error.to_string(),
+                },
+            ));
+        }
+    };
+    if let Some(protocol) = subprotocol
+        && let Ok(value) = HeaderValue::from_str(protocol)
+    {
+        response
+            .headers_mut()
+            .insert(http::header::SEC_WEBSOCKET_PROTOCOL, value);
+    }
+    let mut head = Vec::with_capacity(256);
+    if write_response(&mut head, &response).is_err() || stream.write_all(&head).await.is_err() {
+        return Err((
+            stream,
+            UpgradeRefused {
+                status: 500,
+                reason: "could not write the handshake response".into(),
+            },
+        ));
+    }
+    Ok(WebSocketStream::from_partially_read(
+        stream,
+        request.leftover,
+        Role::Server,
+        Some(limits.config()),
+    )
+    .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_head_and_keeps_what_follows() {
+        let raw = b"GET /chat?room=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: a, b\r\n\r\n\x81\x00";
+        let request = parse_request(raw).unwrap().unwrap();
+        assert_eq!(request.path(), "/chat");
+        assert_eq!(request.query(), "room=1");
+        assert!(request.wants_websocket());
+        assert_eq!(request.offered_subprotocols(), vec!["a", "b"]);
+        assert_eq!(request.leftover, b"\x81\x00");
+    }
+
+    #[test]
+    fn partial_and_garbage_heads() {
+        assert!(matches!(parse_request(b"GET / HTTP/1.1\r\nHo"), Ok(None)));
+        assert!(matches!(
+            parse_request(b"\x16\x03\x01garbage\r\n\r\n"),
+            Err(RequestError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn credentials_are_masked() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_static("Basic dXNlcjpwYXNz"));
+        let mut out = String::new();
+        write_headers(&mut out, &headers);
+        assert_eq!(out, "authorization: Basic ********\n");
+    }
+}

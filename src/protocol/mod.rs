@@ -1,0 +1,18 @@
+//! The engine boundary. Only this module speaks tungstenite; `connect` and `serve` use the
+//! wsx types re-exported here: messages and close codes, the opening handshake for both ends,
+//! the session loop, and the pipe codec.
+
+pub mod handshake;
+pub mod input;
+pub mod message;
+pub mod session;
+
+pub use handshake::Limits;
+pub use message::{Event, Payload, Side};
+pub use session::{Command, Ending, EventSink, OutboxSender, SessionOptions};
+
+/// tungstenite's default frame limit; the Autobahn 9.x cases need it (16 MiB frames).
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
+
+/// An open WebSocket over `S`, as the session loop takes it.
+pub type WebSocket<S> = tokio_tungstenite::WebSocketStream<S>;

@@ -1,0 +1,484 @@
+//! One connection's life after the opening handshake, shared by `connect` and `serve`:
+//! receiving, sending what the outbox holds, echoing, pinging, counting for `-n`, and the
+//! close handshake with its timeout.
+//!
+//! Writes are batched: while more input is already buffered the loop keeps feeding, and it
+//! flushes once nothing more is ready. Replies are fed before the next frame is read, so an
+//! echo always precedes the answer to a Close that follows it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use super::message::{Event, Payload, Side, close_frame, describe_close, from_close_frame};
+
+/// How many ready frames or queued commands are handled before the loop flushes and looks at
+/// its other sources again: large enough to batch writes, small enough to stay fair.
+const BATCH: usize = 256;
+
+/// Something to send on the connection.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Send(Payload),
+    Ping(Bytes),
+    Pong(Bytes),
+    /// Start the close handshake (wsx then waits, bounded, for the peer's Close).
+    Close { code: u16, reason: String },
+}
+
+impl Command {
+    fn queued_bytes(&self) -> usize {
+        match self {
+            Command::Send(payload) => payload.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// The receiving half of a connection's outgoing queue.
+pub struct Outbox {
+    data: mpsc::Receiver<Command>,
+    control: mpsc::UnboundedReceiver<Command>,
+    queued_bytes: Arc<AtomicUsize>,
+}
+
+/// The sending half: bounded in messages and in bytes, plus an unbounded lane for the few
+/// control commands (kick, close on overflow) that must get through when the queue is full.
+#[derive(Clone)]
+pub struct OutboxSender {
+    data: mpsc::Sender<Command>,
+    control: mpsc::UnboundedSender<Command>,
+    queued_bytes: Arc<AtomicUsize>,
+    byte_limit: usize,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum QueueError {
+    /// The message or byte bound is reached: the peer is not keeping up.
+    Full,
+    /// The session has ended.
+    Closed,
+}
+
+pub fn outbox(message_limit: usize, byte_limit: usize) -> (OutboxSender, Outbox) {
+    let (data_tx, data_rx) = mpsc::channel(message_limit.max(1));
+    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
+    let sender = OutboxSender {
+        data: data_tx,
+        control: control_tx,
+        queued_bytes: queued_bytes.clone(),
+        byte_limit,
+    };
+    let outbox = Outbox {
+        data: data_rx,
+        control: control_rx,
+        queued_bytes,
+    };
+    (sender, outbox)
+}
+
+impl OutboxSender {
+    /// Waits for room; used where the producer should slow down (stdin in `connect`).
+    pub async fn send(&self, command: Command) -> Result<(), QueueError> {
+        let bytes = command.queued_bytes();
+        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.data.send(command).await.map_err(|_| {
+            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            QueueError::Closed
+        })
+    }
+
+    /// As `send`, from a thread outside the runtime (the stdin reader).
+    pub fn blocking_send(&self, command: Command) -> Result<(), QueueError> {
+        let bytes = command.queued_bytes();
+        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.data.blocking_send(command).map_err(|_| {
+            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            QueueError::Closed
+        })
+    }
+
+    /// Never waits; used where one slow peer must not hold up the others (`serve`).
+    pub fn try_send(&self, command: Command) -> Result<(), QueueError> {
+        let bytes = command.queued_bytes();
+        if bytes > 0 && self.queued_bytes.load(Ordering::Relaxed) + bytes > self.byte_limit {
+            return Err(QueueError::Full);
+        }
+        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.data.try_send(command).map_err(|error| {
+            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            match error {
+                mpsc::error::TrySendError::Full(_) => QueueError::Full,
+                mpsc::error::TrySendError::Closed(_) => QueueError::Closed,
+            }
+        })
+    }
+
+    /// Jumps the queue: for closing a connection whose queue is full.
+    pub fn control(&self, command: Command) -> Result<(), QueueError> {
+        self.control.send(command).map_err(|_| QueueError::Closed)
+    }
+}
+
+/// Where a session reports what happens on its connection.
+pub trait EventSink {
+    fn event(&mut self, event: Event);
+    /// The session is about to wait for more input: a good moment to flush buffered output.
+    fn idle(&mut self) {}
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Send every received data message back.
+    pub echo: bool,
+    /// Close normally after receiving this many data messages.
+    pub count: Option<u64>,
+    pub ping_interval: Option<Duration>,
+    /// How long to wait for the peer's Close once wsx has sent its own.
+    pub close_timeout: Duration,
+}
+
+/// How a session ended; decides the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// wsx started the close handshake; it finished or timed out.
+    Local,
+    /// The peer started the close handshake.
+    Peer { code: Option<u16>, reason: String },
+    /// The connection dropped without a Close (1006).
+    Lost(String),
+    /// wsx failed the connection because the peer broke the protocol or a limit.
+    Failed { code: u16, detail: String },
+}
+
+impl Ending {
+    /// Success for a script: we closed, or the peer closed with 1000/1001/1005.
+    pub fn is_normal(&self) -> bool {
+        match self {
+            Ending::Local => true,
+            Ending::Peer { code, .. } => super::message::is_normal_close(*code),
+            Ending::Lost(_) | Ending::Failed { .. } => false,
+        }
+    }
+}
+
+enum Flow {
+    Continue,
+    End(Ending),
+}
+
+struct Session<'a, S, K> {
+    ws: WebSocketStream<S>,
+    options: &'a SessionOptions,
+    sink: &'a mut K,
+    received: u64,
+    /// Set once wsx has sent its Close: the code and reason sent, and when to give up waiting.
+    closing: Option<(u16, String, Instant)>,
+    awaiting_pong: bool,
+    unflushed: bool,
+}
+
+/// Runs the connection until it ends. The outbox's commands are sent in order.
+pub async fn run<S, K>(
+    ws: WebSocketStream<S>,
+    options: &SessionOptions,
+    mut outbox: Outbox,
+    sink: &mut K,
+) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    K: EventSink,
+{
+    let mut session = Session {
+        ws,
+        options,
+        sink,
+        received: 0,
+        closing: None,
+        awaiting_pong: false,
+        unflushed: false,
+    };
+    let mut pinger = options
+        .ping_interval
+        .map(|every| tokio::time::interval_at(Instant::now() + every, every));
+    let mut outbox_open = true;
+    loop {
+        let close_deadline = session.closing.as_ref().map(|(_, _, at)| *at);
+        let flow = tokio::select! {
+            biased;
+            Some(command) = outbox.control.recv() => session.command(command).await,
+            incoming = session.ws.next() => session.incoming_batch(incoming).await,
+            command = outbox.data.recv(), if outbox_open && session.closing.is_none() => match command {
+                Some(command) => session.command_batch(command, &mut outbox).await,
+                None => {
+                    outbox_open = false;
+                    Flow::Continue
+                }
+            },
+            _ = tick(&mut pinger) => session.ping().await,
+            _ = sleep_until(close_deadline) => {
+                let (code, reason) = session.closing.take().map(|(code, reason, _)| (code, reason)).unzip();
+                session.sink.event(Event::Close { code, reason: reason.unwrap_or_default(), by: Side::Local });
+                Flow::End(Ending::Local)
+            }
+        };
+        if let Flow::End(ending) = flow {
+            session.sink.idle();
+            return ending;
+        }
+        session.flush().await;
+        session.sink.idle();
+    }
+}
+
+async fn tick(pinger: &mut Option<Interval>) {
+    match pinger {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl<S, K> Session<'_, S, K>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    K: EventSink,
+{
+    /// Handles one incoming item, then every further one that is already buffered.
+    async fn incoming_batch(&mut self, first: Option<Result<Message, WsError>>) -> Flow {
+        let mut item = first;
+        for _ in 0..BATCH {
+            if let Flow::End(ending) = self.incoming(item).await {
+                return Flow::End(ending);
+            }
+            match self.ws.next().now_or_never() {
+                Some(next) => item = next,
+                None => break,
+            }
+        }
+        Flow::Continue
+    }
+
+    async fn command_batch(&mut self, first: Command, outbox: &mut Outbox) -> Flow {
+        let mut command = first;
+        for _ in 0..BATCH {
+            outbox
+                .queued_bytes
+                .fetch_sub(command.queued_bytes(), Ordering::Relaxed);
+            if let Flow::End(ending) = self.command(command).await {
+                return Flow::End(ending);
+            }
+            if self.closing.is_some() {
+                break;
+            }
+            match outbox.data.try_recv() {
+                Ok(next) => command = next,
+                Err(_) => break,
+            }
+        }
+        Flow::Continue
+    }
+
+    async fn incoming(&mut self, item: Option<Result<Message, WsError>>) -> Flow {
+        let message = match item {
+            Some(Ok(message)) => message,
+            Some(Err(error)) => return self.failure(error).await,
+            None => return self.connection_gone("connection closed".into()),
+        };
+        match message {
+            Message::Text(text) => self.data(Payload::Text(text)).await,
+            Message::Binary(data) => self.data(Payload::Binary(data)).await,
+            Message::Ping(data) => {
+                // tungstenite queues the Pong itself; the flush after this batch sends it.
+                self.unflushed = true;
+                self.sink.event(Event::Ping(data));
+                Flow::Continue
+            }
+            Message::Pong(data) => {
+                self.awaiting_pong = false;
+                self.sink.event(Event::Pong(data));
+                Flow::Continue
+            }
+            Message::Close(frame) => {
+                let (code, reason) = from_close_frame(frame.as_ref());
+                let ending = match self.closing.take() {
+                    Some((code, reason, _)) => {
+                        self.sink.event(Event::Close {
+                            code: Some(code),
+                            reason,
+                            by: Side::Local,
+                        });
+                        Ending::Local
+                    }
+                    None => {
+                        self.sink.event(Event::Close {
+                            code,
+                            reason: reason.clone(),
+                            by: Side::Peer,
+                        });
+                        Ending::Peer { code, reason }
+                    }
+                };
+                self.finish_close().await;
+                Flow::End(ending)
+            }
+            Message::Frame(_) => Flow::Continue,
+        }
+    }
+
+    async fn data(&mut self, payload: Payload) -> Flow {
+        if self
+            .options
+            .count
+            .is_some_and(|count| self.received >= count)
+        {
+            // Past -n: the close is under way; what still arrives is not counted or shown.
+            return Flow::Continue;
+        }
+        self.received += 1;
+        if self.options.echo && self.closing.is_none() {
+            // Fed before the next frame is read, so it goes out ahead of any Close reply.
+            if self.ws.feed(payload.clone().into_message()).await.is_ok() {
+                self.unflushed = true;
+            }
+        }
+        self.sink.event(Event::Message(payload));
+        if self
+            .options
+            .count
+            .is_some_and(|count| self.received >= count)
+        {
+            return self
+                .command(Command::Close {
+                    code: 1000,
+                    reason: String::new(),
+                })
+                .await;
+        }
+        Flow::Continue
+    }
+
+    async fn command(&mut self, command: Command) -> Flow {
+        let message = match command {
+            Command::Send(payload) => payload.into_message(),
+            Command::Ping(data) => Message::Ping(data),
+            Command::Pong(data) => Message::Pong(data),
+            Command::Close { code, reason } => {
+                if self.closing.is_some() {
+                    return Flow::Continue;
+                }
+                let sent = self
+                    .ws
+                    .close(Some(close_frame(code, &reason)))
+                    .await
+                    .is_ok();
+                self.closing = Some((
+                    code,
+                    reason,
+                    Instant::now() + self.options.close_timeout,
+                ));
+                if !sent {
+                    // The transport is gone already; let the read side report how.
+                    self.closing = None;
+                }
+                return Flow::Continue;
+            }
+        };
+        if self.closing.is_none() && self.ws.feed(message).await.is_ok() {
+            self.unflushed = true;
+        }
+        Flow::Continue
+    }
+
+    async fn ping(&mut self) -> Flow {
+        if self.awaiting_pong {
+            let every = self.options.ping_interval.unwrap_or_default();
+            self.sink.event(Event::MissedPong(every));
+        }
+        self.awaiting_pong = true;
+        self.command(Command::Ping(Bytes::from_static(b"wsx")))
+            .await
+    }
+
+    async fn flush(&mut self) {
+        if std::mem::take(&mut self.unflushed) {
+            // A failed flush means the peer is gone; the next read reports it.
+            let _ = self.ws.flush().await;
+        }
+    }
+
+    /// After a Close went both ways: let tungstenite send its reply and see the TCP end.
+    async fn finish_close(&mut self) {
+        let deadline = Instant::now() + self.options.close_timeout;
+        let _ = tokio::time::timeout_at(deadline, async {
+            let _ = self.ws.flush().await;
+            while let Some(Ok(_)) = self.ws.next().await {}
+        })
+        .await;
+    }
+
+    async fn failure(&mut self, error: WsError) -> Flow {
+        let (code, detail) = match error {
+            WsError::ConnectionClosed | WsError::AlreadyClosed => {
+                return self.connection_gone("connection closed".into());
+            }
+            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+                return self.connection_gone("peer closed the connection without a Close frame".into());
+            }
+            WsError::Io(error) => return self.connection_gone(error.to_string()),
+            WsError::Capacity(error) => (1009, error.to_string()),
+            WsError::Utf8(_) => (1007, "invalid UTF-8 in a text message".to_string()),
+            WsError::Protocol(error) => (1002, error.to_string()),
+            other => return self.connection_gone(other.to_string()),
+        };
+        self.sink.event(Event::Error(detail.clone()));
+        let reason = super::message::close_code_name(code);
+        let _ = tokio::time::timeout(
+            self.options.close_timeout,
+            self.ws.close(Some(close_frame(code, reason))),
+        )
+        .await;
+        self.sink.event(Event::Close {
+            code: Some(code),
+            reason: reason.to_string(),
+            by: Side::Local,
+        });
+        Flow::End(Ending::Failed { code, detail })
+    }
+
+    fn connection_gone(&mut self, detail: String) -> Flow {
+        if let Some((code, reason, _)) = self.closing.take() {
+            // We had sent our Close; a peer that drops TCP instead of answering still ends
+            // the session we asked to end.
+            self.sink.event(Event::Close {
+                code: Some(code),
+                reason,
+                by: Side::Local,
+            });
+            return Flow::End(Ending::Local);
+        }
+        self.sink.event(Event::Error(format!(
+            "{detail} ({})",
+            describe_close(Some(1006), "")
+        )));
+        Flow::End(Ending::Lost(detail))
+    }
+}

@@ -1,0 +1,195 @@
+//! One accepted TCP connection: the bounded opening handshake (with the plain-HTTP answers
+//! that come before an upgrade), then the client's session.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::net::TcpStream;
+
+use super::Server;
+use crate::config::ServeMode;
+use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
+use crate::protocol::session::{self, outbox};
+use crate::protocol::{Event, EventSink, WebSocket};
+
+pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    let timeout = server.config.handshake_timeout;
+    // The whole opening handshake is bounded, so a client that stalls (or sends nothing)
+    // holds only its own task, and only this long.
+    let opened = match tokio::time::timeout(timeout, open(server.clone(), stream)).await {
+        Ok(Some(opened)) => opened,
+        Ok(None) => return,
+        Err(_) => {
+            server.printer.warn(&format!(
+                "{addr}: opening handshake not completed within {}s; dropped",
+                timeout.as_secs_f64()
+            ));
+            return;
+        }
+    };
+    let Opened {
+        ws,
+        path,
+        subprotocol,
+        host,
+        slot: _slot,
+    } = opened;
+
+    let (sender, outbox) = outbox(server.config.queue_messages, server.config.queue_bytes);
+    let id = server.hub.register(addr, path.clone(), sender.clone());
+    server.printer.event(
+        Some(id),
+        &Event::Open {
+            url: format!("ws://{host}{path}"),
+            subprotocol,
+            addr: Some(addr),
+        },
+    );
+    for greeting in server.greetings() {
+        let _ = sender.try_send(greeting);
+    }
+    drop(sender);
+    let mut sink = ServeSink {
+        server: server.clone(),
+        id,
+    };
+    session::run(ws, &server.session, outbox, &mut sink).await;
+    server.hub.unregister(id);
+}
+
+struct Opened {
+    ws: WebSocket<TcpStream>,
+    path: String,
+    subprotocol: Option<String>,
+    host: String,
+    slot: Slot,
+}
+
+/// A place under `--max-connections`, given back when dropped (even mid-handshake).
+struct Slot(Arc<Server>);
+
+impl Slot {
+    fn take(server: Arc<Server>) -> Option<Slot> {
+        let active = server.active.fetch_add(1, Ordering::Relaxed);
+        let slot = Slot(server);
+        let full = slot.0.config.max_connections.is_some_and(|max| active >= max);
+        (!full).then_some(slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Reads the request and either answers it over plain HTTP (`None`) or upgrades it.
+async fn open(server: Arc<Server>, mut stream: TcpStream) -> Option<Opened> {
+    let request = match read_request(&mut stream).await {
+        Ok(request) => request,
+        Err(RequestError::Closed) => return None,
+        Err(RequestError::TooLarge) => {
+            let _ = respond(&mut stream, 431, &[], "text/plain", b"request head too large\n").await;
+            return None;
+        }
+        Err(RequestError::Malformed(reason)) => {
+            let body = format!("malformed HTTP request: {reason}\n");
+            let _ = respond(&mut stream, 400, &[], "text/plain", body.as_bytes()).await;
+            return None;
+        }
+    };
+    if !request.wants_websocket() {
+        let _ = respond(
+            &mut stream,
+            426,
+            &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")],
+            "text/plain",
+            b"this is a WebSocket endpoint: connect with a WebSocket client\n",
+        )
+        .await;
+        return None;
+    }
+    if let Some(status) = refusal(&server, &request) {
+        let _ = respond(&mut stream, status.0, &[], "text/plain", status.1.as_bytes()).await;
+        return None;
+    }
+    // Reserved before upgrading so concurrent handshakes cannot overshoot the limit.
+    let Some(slot) = Slot::take(server.clone()) else {
+        let _ = respond(&mut stream, 503, &[("Retry-After", "1")], "text/plain", b"too many connections\n").await;
+        return None;
+    };
+    let subprotocol = choose_subprotocol(&server.config.subprotocols, &request);
+    let path = match request.query() {
+        "" => request.path().to_string(),
+        query => format!("{}?{query}", request.path()),
+    };
+    let host = request.header("host").unwrap_or("").to_string();
+    match handshake::upgrade(stream, request, subprotocol.as_deref(), server.config.limits).await {
+        Ok(ws) => Some(Opened {
+            ws,
+            path,
+            subprotocol,
+            host,
+            slot,
+        }),
+        Err((mut stream, refused)) => {
+            let body = format!("{}\n", refused.reason);
+            let headers: &[(&str, &str)] = if refused.status == 426 {
+                &[("Sec-WebSocket-Version", "13")]
+            } else {
+                &[]
+            };
+            let _ = respond(&mut stream, refused.status, headers, "text/plain", body.as_bytes()).await;
+            None
+        }
+    }
+}
+
+/// A policy refusal before the upgrade: the origin allow-list.
+fn refusal(server: &Server, request: &IncomingRequest) -> Option<(u16, String)> {
+    let allowed = &server.config.origins;
+    if allowed.is_empty() {
+        return None;
+    }
+    // A request without Origin comes from a non-browser client: allowed.
+    let origin = request.header("origin")?;
+    if allowed.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin)) {
+        return None;
+    }
+    Some((403, format!("origin {origin} is not allowed\n")))
+}
+
+/// The first protocol in the server's list that the client offered.
+fn choose_subprotocol(accepted: &[String], request: &IncomingRequest) -> Option<String> {
+    let offered = request.offered_subprotocols();
+    accepted
+        .iter()
+        .find(|protocol| offered.contains(&protocol.as_str()))
+        .cloned()
+}
+
+/// Routes one client's events: to the printer, and in `--broadcast` to the other clients.
+struct ServeSink {
+    server: Arc<Server>,
+    id: u64,
+}
+
+impl EventSink for ServeSink {
+    fn event(&mut self, event: Event) {
+        if let Event::Message(payload) = &event {
+            if self.server.config.mode == ServeMode::Broadcast {
+                self.server.hub.broadcast(self.id, payload);
+            }
+            if !self.server.count_message() {
+                return;
+            }
+        }
+        self.server.printer.event(Some(self.id), &event);
+    }
+
+    fn idle(&mut self) {
+        self.server.printer.flush();
+    }
+}

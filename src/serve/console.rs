@@ -1,0 +1,116 @@
+//! The operator console of `serve`: a REPL on a terminal, stdin lines otherwise. Either way
+//! a line goes to every client connected at that moment.
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::Server;
+use crate::config::ServeMode;
+use crate::error::{Error, Result};
+use crate::protocol::input::strip_line_ending;
+use crate::protocol::{Command, Payload};
+use crate::repl::command::{self, ReplCommand};
+use crate::repl::{self, Input, TerminalGuard};
+
+/// Starts reading operator input, if this mode has any. The guard (REPL only) restores the
+/// terminal when the server stops.
+pub fn start(server: Arc<Server>) -> Result<Option<TerminalGuard>> {
+    if server.config.mode != ServeMode::Console || !server.config.input.read_stdin {
+        return Ok(None);
+    }
+    if server.config.interactive {
+        return start_repl(server).map(Some);
+    }
+    std::thread::spawn(move || read_stdin(&server));
+    Ok(None)
+}
+
+fn read_stdin(server: &Server) {
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    loop {
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                strip_line_ending(&mut line);
+                let payload = server.input_payload(line);
+                server.hub.send_all(None, &Command::Send(payload));
+            }
+            Err(error) => {
+                server.printer.warn(&format!("reading stdin failed: {error}"));
+                break;
+            }
+        }
+    }
+    // The server keeps serving after stdin ends, unless -w bounds how long.
+    if let Some(wait) = server.config.input.wait {
+        std::thread::sleep(wait);
+        server.request_stop(1000, "");
+    }
+}
+
+fn start_repl(server: Arc<Server>) -> Result<TerminalGuard> {
+    let (mut lines, guard) = repl::start(server.printer.clone(), "> ".to_string())
+        .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
+    server
+        .printer
+        .info("lines you type go to every client; /help lists commands, Ctrl-D stops the server");
+    tokio::spawn(async move {
+        while let Some(input) = lines.recv().await {
+            match input {
+                Input::Line(line) => match command::parse(&line) {
+                    Ok(command) => run_command(&server, command),
+                    Err(error) => server.printer.warn(&error),
+                },
+                Input::End => break,
+            }
+        }
+        server.request_stop(1000, "");
+    });
+    Ok(guard)
+}
+
+fn run_command(server: &Server, command: ReplCommand) {
+    let printer = &server.printer;
+    let to_all = |command: Command| {
+        if server.hub.send_all(None, &command) == 0 {
+            printer.warn("no clients connected");
+        }
+    };
+    match command {
+        ReplCommand::Text(text) => to_all(Command::Send(server.input_payload(text.into_bytes()))),
+        ReplCommand::Binary(data) => {
+            let payload = Payload::binary(data);
+            printer.sent(None, &payload);
+            to_all(Command::Send(payload));
+        }
+        ReplCommand::Ping(data) => to_all(Command::Ping(Bytes::from(data))),
+        ReplCommand::Pong(data) => to_all(Command::Pong(Bytes::from(data))),
+        ReplCommand::To { client, text } => {
+            let payload = server.input_payload(text.into_bytes());
+            if !server.hub.send_to(client, Command::Send(payload)) {
+                printer.warn(&format!("no client {client} (see /clients)"));
+            }
+        }
+        ReplCommand::Clients => {
+            let clients = server.hub.list();
+            if clients.is_empty() {
+                printer.info("no clients connected");
+            }
+            for client in clients {
+                printer.info(&format!("[{}] {} {}", client.id, client.addr, client.path));
+            }
+        }
+        ReplCommand::Kick { client, code } => {
+            if !server.hub.close(client, code, "") {
+                printer.warn(&format!("no client {client} (see /clients)"));
+            }
+        }
+        ReplCommand::Close { code, reason } => server.request_stop(code, &reason),
+        ReplCommand::Quit => server.request_stop(1000, ""),
+        ReplCommand::Help => printer.info(&command::help(true)),
+    }
+}

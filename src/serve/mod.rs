@@ -1,0 +1,154 @@
+//! `wsx serve`: listen, accept each client on its own task, and run the chosen mode: the
+//! operator console (default), `--echo` or `--broadcast`. No client ever waits on another,
+//! or on the operator.
+
+mod connection;
+mod console;
+mod hub;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::config::ServeConfig;
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::protocol::{Command, Payload, SessionOptions};
+use hub::Hub;
+
+/// State shared by the accept loop, every connection task and the console.
+pub struct Server {
+    config: ServeConfig,
+    /// Session options for each client: `-n` counts across all clients, so not per session.
+    session: SessionOptions,
+    hub: Hub,
+    printer: Arc<Printer>,
+    /// Connections that passed the capacity check and have not ended (for --max-connections).
+    active: AtomicUsize,
+    /// Data messages received from all clients (for -n).
+    received: AtomicU64,
+    stop: mpsc::UnboundedSender<Stop>,
+}
+
+/// Why the server stops, and the close code its clients get.
+#[derive(Debug, Clone)]
+struct Stop {
+    code: u16,
+    reason: String,
+}
+
+impl Server {
+    fn request_stop(&self, code: u16, reason: &str) {
+        let _ = self.stop.send(Stop {
+            code,
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Counts a received message for `-n`; false once the count is already reached.
+    fn count_message(&self) -> bool {
+        let Some(limit) = self.config.session.count else {
+            return true;
+        };
+        let seen = self.received.fetch_add(1, Ordering::Relaxed) + 1;
+        if seen == limit {
+            self.request_stop(1000, "");
+        }
+        seen <= limit
+    }
+
+    /// Messages every new client gets first (`-x`).
+    fn greetings(&self) -> Vec<Command> {
+        self.config
+            .input
+            .execute
+            .iter()
+            .map(|message| Command::Send(self.input_payload(message.clone().into_bytes())))
+            .collect()
+    }
+
+    /// A console line or `-x` message as a payload: binary with `-b`, text otherwise.
+    fn input_payload(&self, bytes: Vec<u8>) -> Payload {
+        if self.config.input.binary {
+            return Payload::binary(bytes);
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Payload::text(text),
+            Err(error) => Payload::binary(error.into_bytes()),
+        }
+    }
+}
+
+pub fn run(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::io("cannot start the runtime", error))?;
+    runtime.block_on(serve(config, printer))
+}
+
+async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
+    let target = format_host_port(&config.host, config.port);
+    let listener = TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .map_err(|error| Error::io(format!("cannot listen on {target}"), error))?;
+    let local = listener
+        .local_addr()
+        .map_err(|error| Error::io("cannot read the listening address", error))?;
+    printer.notice(&format!("listening on ws://{local}"));
+
+    let (stop_tx, mut stop_rx) = mpsc::unbounded_channel();
+    let session = SessionOptions {
+        count: None,
+        ..config.session.clone()
+    };
+    let server = Arc::new(Server {
+        hub: Hub::new(printer.clone()),
+        session,
+        printer: printer.clone(),
+        active: AtomicUsize::new(0),
+        received: AtomicU64::new(0),
+        stop: stop_tx,
+        config,
+    });
+    let _console = console::start(server.clone())?;
+
+    let mut connections = JoinSet::new();
+    let stop = loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, addr)) => {
+                    connections.spawn(connection::handle(server.clone(), stream, addr));
+                }
+                Err(error) => {
+                    // Out of descriptors and the like: report, breathe, keep serving.
+                    printer.warn(&format!("accept failed: {error}"));
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            Some(stop) = stop_rx.recv() => break stop,
+            _ = tokio::signal::ctrl_c() => break Stop { code: 1001, reason: "server shutting down".into() },
+        }
+    };
+    drop(listener);
+    server.hub.close_all(stop.code, &stop.reason);
+    let _ = tokio::time::timeout(server.session.close_timeout, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    printer.flush();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
