@@ -97,7 +97,11 @@ fn limits(common: &CommonArgs) -> Limits {
     }
 }
 
-fn output_options(common: &CommonArgs, interactive: bool, payloads_on_stdout: bool) -> OutputOptions {
+fn output_options(
+    common: &CommonArgs,
+    interactive: bool,
+    payloads_on_stdout: bool,
+) -> OutputOptions {
     // People read stdout in the REPL and stderr in pipe mode.
     let human_stream_is_terminal = if interactive {
         std::io::stdout().is_terminal()
@@ -307,8 +311,14 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(parse_ws_url("ws://h:1/p?q").unwrap().as_str(), "ws://h:1/p?q");
-        assert_eq!(parse_ws_url("localhost:9000").unwrap().as_str(), "ws://localhost:9000/");
+        assert_eq!(
+            parse_ws_url("ws://h:1/p?q").unwrap().as_str(),
+            "ws://h:1/p?q"
+        );
+        assert_eq!(
+            parse_ws_url("localhost:9000").unwrap().as_str(),
+            "ws://localhost:9000/"
+        );
         assert_eq!(parse_ws_url("http://h/x").unwrap().as_str(), "ws://h/x");
         assert!(parse_ws_url("ftp://h").is_err());
         assert!(parse_ws_url("ws://").is_err());
@@ -325,9 +335,18 @@ mod tests {
     #[test]
     fn listen_addresses() {
         assert_eq!(parse_listen_addr("0").unwrap(), ("127.0.0.1".into(), 0));
-        assert_eq!(parse_listen_addr("0.0.0.0:80").unwrap(), ("0.0.0.0".into(), 80));
-        assert_eq!(parse_listen_addr("[::1]:9000").unwrap(), ("::1".into(), 9000));
-        assert_eq!(parse_listen_addr("localhost:1").unwrap(), ("localhost".into(), 1));
+        assert_eq!(
+            parse_listen_addr("0.0.0.0:80").unwrap(),
+            ("0.0.0.0".into(), 80)
+        );
+        assert_eq!(
+            parse_listen_addr("[::1]:9000").unwrap(),
+            ("::1".into(), 9000)
+        );
+        assert_eq!(
+            parse_listen_addr("localhost:1").unwrap(),
+            ("localhost".into(), 1)
+        );
         assert!(parse_listen_addr("::1:9000").is_err());
         assert!(parse_listen_addr("host:").is_err());
         assert!(parse_listen_addr("99999").is_err());

@@ -31,14 +31,14 @@ pub enum Error {
 
     /// The peer closed with a code that is not a normal ending.
     #[error("closed by peer with {code}{reason}")]
-    ClosedWithError { code: String, reason: String },
+    PeerClosed { code: String, reason: String },
 
     /// The connection dropped without a Close frame (1006), or failed on a protocol error.
     #[error("{0}")]
     ConnectionLost(String),
 
     /// A local I/O failure (binding a port, reading stdin, …).
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", io_reason(source))]
     Io {
         context: String,
         #[source]
@@ -60,6 +60,16 @@ impl Error {
             source,
         }
     }
+}
+
+/// An I/O error as a short phrase: "connection refused", without "(os error 111)".
+pub fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    let text = match text.find(" (os error") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    text.to_lowercase()
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

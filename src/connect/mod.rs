@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::net::TcpStream;
 
 use crate::config::ConnectConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, io_reason};
 use crate::output::Printer;
 use crate::protocol::handshake::{ClientConnection, client_handshake};
 use crate::protocol::message::describe_close;
@@ -50,7 +50,15 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
         jsonl: config.output.jsonl,
     };
     let ending = if config.interactive {
-        repl::run(connection.ws, &config, sender, outbox, &mut sink, printer.clone()).await?
+        repl::run(
+            connection.ws,
+            &config,
+            sender,
+            outbox,
+            &mut sink,
+            printer.clone(),
+        )
+        .await?
     } else {
         pipe::spawn_input(
             sender,
@@ -71,7 +79,7 @@ async fn dial(config: &ConnectConfig, printer: &Printer) -> Result<ClientConnect
             .await
             .map_err(|error| Error::Resolve {
                 host: config.host.clone(),
-                reason: error.to_string(),
+                reason: io_reason(&error),
             })?
             .collect();
         let mut last_error = None;
@@ -87,9 +95,7 @@ async fn dial(config: &ConnectConfig, printer: &Printer) -> Result<ClientConnect
         }
         let stream = stream.ok_or_else(|| Error::Connect {
             addr: target,
-            reason: last_error.map_or("no address found".into(), |error| {
-                error.to_string().to_lowercase()
-            }),
+            reason: last_error.map_or("no address found".into(), |error| io_reason(&error)),
         })?;
         let _ = stream.set_nodelay(true);
         client_handshake(stream, &config.request, config.limits)
@@ -126,7 +132,7 @@ fn exit_status(ending: Ending) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     Err(match ending {
-        Ending::Peer { code, reason } => Error::ClosedWithError {
+        Ending::Peer { code, reason } => Error::PeerClosed {
             code: describe_close(code, ""),
             reason: if reason.is_empty() {
                 String::new()

@@ -216,12 +216,16 @@ mod tests {
         let text = jsonl(&Event::Message(Payload::text("hé")), at(), None);
         assert_eq!(
             text,
-            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"message","type":"text","data":"hé","len":3}"#
+            r#"{"ts":"2026-09-21T14:13:20.123Z","event":"message","type":"text","data":"hé","len":3}"#
         );
-        let binary = jsonl(&Event::Message(Payload::binary(vec![0, 255])), at(), Some(2));
+        let binary = jsonl(
+            &Event::Message(Payload::binary(vec![0, 255])),
+            at(),
+            Some(2),
+        );
         assert_eq!(
             binary,
-            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"message","client":2,"type":"binary","data":"AP8=","len":2}"#
+            r#"{"ts":"2026-09-21T14:13:20.123Z","event":"message","client":2,"type":"binary","data":"AP8=","len":2}"#
         );
     }
 
@@ -234,7 +238,7 @@ mod tests {
         };
         assert_eq!(
             jsonl(&close, at(), None),
-            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"close","code":null,"reason":"","by":"peer"}"#
+            r#"{"ts":"2026-09-21T14:13:20.123Z","event":"close","code":null,"reason":"","by":"peer"}"#
         );
         let open = Event::Open {
             url: "ws://h/".into(),
@@ -243,7 +247,7 @@ mod tests {
         };
         assert_eq!(
             jsonl(&open, at(), None),
-            r#"{"ts":"2026-09-21T13:33:20.123Z","event":"open","url":"ws://h/","subprotocol":null}"#
+            r#"{"ts":"2026-09-21T14:13:20.123Z","event":"open","url":"ws://h/","subprotocol":null}"#
         );
     }
 
@@ -272,6 +276,6 @@ mod tests {
 
     #[test]
     fn clock_is_utc_time_of_day() {
-        assert_eq!(clock(at()), "13:33:20.123");
+        assert_eq!(clock(at()), "14:13:20.123");
     }
 }

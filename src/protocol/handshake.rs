@@ -10,11 +10,12 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
 use tokio_tungstenite::tungstenite::handshake::server::{create_response, write_response};
 use tokio_tungstenite::tungstenite::http::{self, HeaderName, HeaderValue, Request};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::Error as WsError;
 use url::Url;
 
 use crate::error::Error;
@@ -98,7 +99,8 @@ impl ClientRequest {
 }
 
 fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value).map_err(|_| Error::Usage(format!("invalid {what} value '{value}'")))
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::Usage(format!("invalid {what} value '{value}'")))
 }
 
 /// Runs the client side of the opening handshake over an established stream.
@@ -160,6 +162,20 @@ where
                 WsError::Io(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
                     "the server closed the connection before answering".to_string()
                 }
+                // RFC 6455 §4.1: the client must fail on a subprotocol it did not offer; like
+                // browsers' strict peers (Node ws, tungstenite) it also fails when none is chosen.
+                WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(error)) => {
+                    match error {
+                        SubProtocolError::NoSubProtocol => format!(
+                            "the server accepted none of the offered subprotocols ({})",
+                            request.subprotocols.join(", ")
+                        ),
+                        SubProtocolError::ServerSentSubProtocolNoneRequested
+                        | SubProtocolError::InvalidSubProtocol => {
+                            "the server chose a subprotocol that was not offered".to_string()
+                        }
+                    }
+                }
                 other => other.to_string(),
             };
             Err(fail(
@@ -196,10 +212,7 @@ fn format_request_head<T>(request: &Request<T>) -> String {
     let mut head = format!(
         "{} {} {:?}\n",
         request.method(),
-        request
-            .uri()
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str()),
+        request.uri().path_and_query().map_or("/", |pq| pq.as_str()),
         request.version()
     );
     write_headers(&mut head, request.headers());
@@ -216,12 +229,13 @@ fn format_response_head<T>(response: &http::Response<T>) -> String {
 fn write_headers(out: &mut String, headers: &http::HeaderMap) {
     for (name, value) in headers {
         let value = value.to_str().unwrap_or("<binary>");
-        let shown = if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
-            let scheme = value.split(' ').next().unwrap_or("");
-            format!("{scheme} ********")
-        } else {
-            value.to_string()
-        };
+        let shown =
+            if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
+                let scheme = value.split(' ').next().unwrap_or("");
+                format!("{scheme} ********")
+            } else {
+                value.to_string()
+            };
         let _ = writeln!(out, "{name}: {shown}");
     }
 }
@@ -457,7 +471,10 @@ mod tests {
     #[test]
     fn credentials_are_masked() {
         let mut headers = http::HeaderMap::new();
-        headers.insert("authorization", HeaderValue::from_static("Basic dXNlcjpwYXNz"));
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("Basic dXNlcjpwYXNz"),
+        );
         let mut out = String::new();
         write_headers(&mut out, &headers);
         assert_eq!(out, "authorization: Basic ********\n");

@@ -51,7 +51,10 @@ mod tests {
 
     #[test]
     fn payloads() {
-        assert_eq!(line_to_payload(b"h\xc3\xa9".to_vec(), false), Ok(Payload::text("hé")));
+        assert_eq!(
+            line_to_payload(b"h\xc3\xa9".to_vec(), false),
+            Ok(Payload::text("hé"))
+        );
         assert_eq!(line_to_payload(vec![0xff], false), Err(NotUtf8));
         assert_eq!(
             line_to_payload(vec![0xff], true),

@@ -32,7 +32,10 @@ pub enum Command {
     Ping(Bytes),
     Pong(Bytes),
     /// Start the close handshake (wsx then waits, bounded, for the peer's Close).
-    Close { code: u16, reason: String },
+    Close {
+        code: u16,
+        reason: String,
+    },
 }
 
 impl Command {
@@ -265,9 +268,12 @@ where
     /// Handles one incoming item, then every further one that is already buffered.
     async fn incoming_batch(&mut self, first: Option<Result<Message, WsError>>) -> Flow {
         let mut item = first;
-        for _ in 0..BATCH {
+        for handled in 1.. {
             if let Flow::End(ending) = self.incoming(item).await {
                 return Flow::End(ending);
+            }
+            if handled == BATCH {
+                break;
             }
             match self.ws.next().now_or_never() {
                 Some(next) => item = next,
@@ -279,14 +285,14 @@ where
 
     async fn command_batch(&mut self, first: Command, outbox: &mut Outbox) -> Flow {
         let mut command = first;
-        for _ in 0..BATCH {
+        for handled in 1.. {
             outbox
                 .queued_bytes
                 .fetch_sub(command.queued_bytes(), Ordering::Relaxed);
             if let Flow::End(ending) = self.command(command).await {
                 return Flow::End(ending);
             }
-            if self.closing.is_some() {
+            if self.closing.is_some() || handled == BATCH {
                 break;
             }
             match outbox.data.try_recv() {
@@ -390,11 +396,7 @@ where
                     .close(Some(close_frame(code, &reason)))
                     .await
                     .is_ok();
-                self.closing = Some((
-                    code,
-                    reason,
-                    Instant::now() + self.options.close_timeout,
-                ));
+                self.closing = Some((code, reason, Instant::now() + self.options.close_timeout));
                 if !sent {
                     // The transport is gone already; let the read side report how.
                     self.closing = None;
@@ -441,7 +443,8 @@ where
                 return self.connection_gone("connection closed".into());
             }
             WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-                return self.connection_gone("peer closed the connection without a Close frame".into());
+                return self
+                    .connection_gone("peer closed the connection without a Close frame".into());
             }
             WsError::Io(error) => return self.connection_gone(error.to_string()),
             WsError::Capacity(error) => (1009, error.to_string()),

@@ -11,15 +11,24 @@ pub enum ReplCommand {
     Binary(Vec<u8>),
     Ping(Vec<u8>),
     Pong(Vec<u8>),
-    Close { code: u16, reason: String },
+    Close {
+        code: u16,
+        reason: String,
+    },
     Quit,
     Help,
     /// serve only: send to one client.
-    To { client: u64, text: String },
+    To {
+        client: u64,
+        text: String,
+    },
     /// serve only: list connected clients.
     Clients,
     /// serve only: close one client.
-    Kick { client: u64, code: u16 },
+    Kick {
+        client: u64,
+        code: u16,
+    },
 }
 
 impl ReplCommand {
@@ -88,7 +97,10 @@ fn control_payload(text: &str) -> Result<Vec<u8>, String> {
 
 /// `/binary de ad be ef`, `/binary deadbeef` or `/binary b64:3q2+7w==`.
 pub fn parse_binary(text: &str) -> Result<Vec<u8>, String> {
-    if let Some(encoded) = text.strip_prefix("b64:").or_else(|| text.strip_prefix("base64:")) {
+    if let Some(encoded) = text
+        .strip_prefix("b64:")
+        .or_else(|| text.strip_prefix("base64:"))
+    {
         return base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .map_err(|error| format!("invalid base64: {error}"));
@@ -103,7 +115,11 @@ fn parse_close(rest: &str) -> Result<ReplCommand, String> {
         Some((code, reason)) => (code, reason.trim()),
         None => (rest, ""),
     };
-    let code = if code.is_empty() { 1000 } else { parse_code(code)? };
+    let code = if code.is_empty() {
+        1000
+    } else {
+        parse_code(code)?
+    };
     if reason.len() > MAX_CLOSE_REASON {
         return Err(format!(
             "close reason is {} bytes; at most {MAX_CLOSE_REASON} allowed",
@@ -152,7 +168,9 @@ pub fn help(serve: bool) -> String {
     } else {
         text.push_str("  /close [code [reason]] close with that code (default 1000) and exit\n");
     }
-    text.push_str("  /quit, Ctrl-D          close normally and exit\n  /help                  this list");
+    text.push_str(
+        "  /quit, Ctrl-D          close normally and exit\n  /help                  this list",
+    );
     text
 }
 
@@ -190,7 +208,10 @@ mod tests {
 
     #[test]
     fn binary_forms() {
-        assert_eq!(parse_binary("de ad BE ef"), Ok(vec![0xde, 0xad, 0xbe, 0xef]));
+        assert_eq!(
+            parse_binary("de ad BE ef"),
+            Ok(vec![0xde, 0xad, 0xbe, 0xef])
+        );
         assert_eq!(parse_binary("0x0102"), Ok(vec![1, 2]));
         assert_eq!(parse_binary("b64:3q0="), Ok(vec![0xde, 0xad]));
         assert!(parse_binary("xyz").is_err());

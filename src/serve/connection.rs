@@ -74,7 +74,11 @@ impl Slot {
     fn take(server: Arc<Server>) -> Option<Slot> {
         let active = server.active.fetch_add(1, Ordering::Relaxed);
         let slot = Slot(server);
-        let full = slot.0.config.max_connections.is_some_and(|max| active >= max);
+        let full = slot
+            .0
+            .config
+            .max_connections
+            .is_some_and(|max| active >= max);
         (!full).then_some(slot)
     }
 }
@@ -91,7 +95,14 @@ async fn open(server: Arc<Server>, mut stream: TcpStream) -> Option<Opened> {
         Ok(request) => request,
         Err(RequestError::Closed) => return None,
         Err(RequestError::TooLarge) => {
-            let _ = respond(&mut stream, 431, &[], "text/plain", b"request head too large\n").await;
+            let _ = respond(
+                &mut stream,
+                431,
+                &[],
+                "text/plain",
+                b"request head too large\n",
+            )
+            .await;
             return None;
         }
         Err(RequestError::Malformed(reason)) => {
@@ -112,12 +123,26 @@ async fn open(server: Arc<Server>, mut stream: TcpStream) -> Option<Opened> {
         return None;
     }
     if let Some(status) = refusal(&server, &request) {
-        let _ = respond(&mut stream, status.0, &[], "text/plain", status.1.as_bytes()).await;
+        let _ = respond(
+            &mut stream,
+            status.0,
+            &[],
+            "text/plain",
+            status.1.as_bytes(),
+        )
+        .await;
         return None;
     }
     // Reserved before upgrading so concurrent handshakes cannot overshoot the limit.
     let Some(slot) = Slot::take(server.clone()) else {
-        let _ = respond(&mut stream, 503, &[("Retry-After", "1")], "text/plain", b"too many connections\n").await;
+        let _ = respond(
+            &mut stream,
+            503,
+            &[("Retry-After", "1")],
+            "text/plain",
+            b"too many connections\n",
+        )
+        .await;
         return None;
     };
     let subprotocol = choose_subprotocol(&server.config.subprotocols, &request);
@@ -126,7 +151,14 @@ async fn open(server: Arc<Server>, mut stream: TcpStream) -> Option<Opened> {
         query => format!("{}?{query}", request.path()),
     };
     let host = request.header("host").unwrap_or("").to_string();
-    match handshake::upgrade(stream, request, subprotocol.as_deref(), server.config.limits).await {
+    match handshake::upgrade(
+        stream,
+        request,
+        subprotocol.as_deref(),
+        server.config.limits,
+    )
+    .await
+    {
         Ok(ws) => Some(Opened {
             ws,
             path,
@@ -141,7 +173,14 @@ async fn open(server: Arc<Server>, mut stream: TcpStream) -> Option<Opened> {
             } else {
                 &[]
             };
-            let _ = respond(&mut stream, refused.status, headers, "text/plain", body.as_bytes()).await;
+            let _ = respond(
+                &mut stream,
+                refused.status,
+                headers,
+                "text/plain",
+                body.as_bytes(),
+            )
+            .await;
             None
         }
     }
@@ -155,7 +194,10 @@ fn refusal(server: &Server, request: &IncomingRequest) -> Option<(u16, String)> 
     }
     // A request without Origin comes from a non-browser client: allowed.
     let origin = request.header("origin")?;
-    if allowed.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin)) {
+    if allowed
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+    {
         return None;
     }
     Some((403, format!("origin {origin} is not allowed\n")))

@@ -40,7 +40,9 @@ fn read_stdin(server: &Server) {
                 server.hub.send_all(None, &Command::Send(payload));
             }
             Err(error) => {
-                server.printer.warn(&format!("reading stdin failed: {error}"));
+                server
+                    .printer
+                    .warn(&format!("reading stdin failed: {error}"));
                 break;
             }
         }

@@ -1,0 +1,10 @@
+//! Integration tests: the real `wsx` binary over real sockets on 127.0.0.1, port 0.
+
+mod support;
+
+mod exit_codes;
+mod jsonl;
+mod pipe;
+mod repl;
+mod robustness;
+mod serve;

@@ -1,0 +1,87 @@
+//! A server never lets one client hurt the others.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::support::{Server, run, text};
+
+#[test]
+fn stalled_and_silent_clients_do_not_delay_others() {
+    let server = Server::start(&["--echo"]);
+    let mut silent = TcpStream::connect(server.addr()).unwrap();
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    stalled
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpg")
+        .unwrap();
+    let output = run(&["connect", &server.url], b"through\n");
+    assert!(output.status.success());
+    assert_eq!(text(&output.stdout), "through\n");
+    // Both are still held open by the server (within its handshake timeout).
+    silent.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    assert!(matches!(silent.read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
+    drop(stalled);
+}
+
+#[test]
+fn a_stalled_handshake_times_out() {
+    let mut server = Server::start(&["--echo", "--handshake-timeout", "0.5"]);
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    stalled.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = Vec::new();
+    let _ = stalled.read_to_end(&mut buffer);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "not closed by the server"
+    );
+    server.stderr.wait_for("not completed within 0.5s");
+}
+
+#[test]
+fn garbage_gets_400_and_plain_http_gets_426() {
+    let server = Server::start(&["--echo"]);
+    let mut garbage = TcpStream::connect(server.addr()).unwrap();
+    garbage
+        .write_all(b"\x16\x03\x01\x02\x00garbage\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    garbage.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+
+    let mut plain = TcpStream::connect(server.addr()).unwrap();
+    plain
+        .write_all(b"GET /api HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    plain.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 426"), "{answer}");
+
+    let mut bad_version = TcpStream::connect(server.addr()).unwrap();
+    bad_version
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    bad_version.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 426"), "{answer}");
+    assert!(answer.contains("Sec-WebSocket-Version: 13"), "{answer}");
+
+    // And the server still serves.
+    let output = run(&["connect", &server.url], b"alive\n");
+    assert_eq!(text(&output.stdout), "alive\n");
+}
+
+#[test]
+fn oversize_message_closes_with_1009_and_others_continue() {
+    let server = Server::start(&["--echo", "--max-message-size", "1KiB"]);
+    let big = format!("{}\n", "x".repeat(2048));
+    let output = run(&["connect", &server.url, "-w", "30"], big.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("1009"), "{output:?}");
+    let output = run(&["connect", &server.url], b"small\n");
+    assert_eq!(text(&output.stdout), "small\n");
+}

@@ -1,0 +1,284 @@
+//! Helpers shared by the integration tests: run the real binary with a scrubbed environment,
+//! start `wsx serve` on port 0 and read the address it prints, and wait on output with a
+//! deadline instead of sleeping.
+
+#![allow(dead_code)]
+
+pub mod peers;
+pub mod pty;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Generous: debug builds on a loaded 2-core machine.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+pub fn wsx_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_wsx"))
+}
+
+/// A private state dir for each run, so REPL history never touches the user's.
+pub fn scratch_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "wsx-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// `wsx` with a deterministic environment: no color or proxy variables from the caller.
+pub fn wsx() -> Command {
+    let mut command = Command::new(wsx_path());
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().to_string();
+        let upper = name.to_ascii_uppercase();
+        if upper.ends_with("_PROXY") || upper == "NO_COLOR" || upper.starts_with("XDG_") {
+            command.env_remove(&name);
+        }
+    }
+    let scratch = scratch_dir();
+    command
+        .env("TERM", "xterm-256color")
+        .env("XDG_STATE_HOME", scratch.join("state"))
+        .env("HOME", &scratch);
+    command
+}
+
+/// Runs `wsx args…` with `stdin` piped in; fails the test if it does not exit in time.
+pub fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = wsx()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wsx");
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let output = wait_output(child, DEADLINE);
+    writer.join().unwrap();
+    output
+}
+
+/// Waits for a child with piped stdout/stderr, killing it at the deadline.
+pub fn wait_output(mut child: Child, deadline: Duration) -> Output {
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let out = thread::spawn(move || read_all(stdout));
+    let err = thread::spawn(move || read_all(stderr));
+    let status = wait_status(&mut child, deadline);
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    let status = status.unwrap_or_else(|| {
+        panic!(
+            "wsx did not exit within {deadline:?}; stderr: {}",
+            String::from_utf8_lossy(&stderr)
+        )
+    });
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+fn read_all(stream: Option<impl Read>) -> Vec<u8> {
+    let mut buffer = Vec::new();
+    if let Some(mut stream) = stream {
+        let _ = stream.read_to_end(&mut buffer);
+    }
+    buffer
+}
+
+/// Waits for exit; kills and returns None at the deadline.
+pub fn wait_status(child: &mut Child, deadline: Duration) -> Option<ExitStatus> {
+    let until = Instant::now() + deadline;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Lines of a stream, collected on a thread so tests can wait for one with a deadline.
+pub struct Lines {
+    receiver: mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Lines {
+    pub fn new(stream: impl Read + Send + 'static) -> Self {
+        let (sender, receiver) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            receiver,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next line, or None when the stream ended or the deadline passed.
+    pub fn next_line(&mut self, deadline: Duration) -> Option<String> {
+        let line = self.receiver.recv_timeout(deadline).ok()?;
+        self.seen.push(line.clone());
+        Some(line)
+    }
+
+    /// Waits for a line containing `needle`; panics with what was seen at the deadline.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        let until = Instant::now() + DEADLINE;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match self.next_line(left) {
+                Some(line) if line.contains(needle) => return line,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        panic!("no line containing {needle:?}; saw: {:#?}", self.seen);
+    }
+
+    /// Collects `n` lines.
+    pub fn take(&mut self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                self.next_line(DEADLINE)
+                    .unwrap_or_else(|| panic!("line {i} of {n} never came; saw {:#?}", self.seen))
+            })
+            .collect()
+    }
+}
+
+/// A running `wsx serve 0 …`; killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub port: u16,
+    pub stderr: Lines,
+}
+
+impl Server {
+    /// Starts `wsx serve 127.0.0.1:0 <args>` and waits for its `listening on` line.
+    pub fn start(args: &[&str]) -> Server {
+        Self::start_with_stdin(args, Stdio::null())
+    }
+
+    pub fn start_with_stdin(args: &[&str], stdin: Stdio) -> Server {
+        let mut child = wsx()
+            .arg("serve")
+            .arg("127.0.0.1:0")
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn wsx serve");
+        let mut stderr = Lines::new(child.stderr.take().unwrap());
+        let line = stderr.wait_for("listening on ");
+        let url = line
+            .split("listening on ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_string();
+        let port = url.rsplit(':').next().unwrap().parse().unwrap();
+        Server {
+            child,
+            url,
+            port,
+            stderr,
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn stdout_lines(&mut self) -> Lines {
+        Lines::new(self.child.stdout.take().expect("stdout already taken"))
+    }
+
+    pub fn stdin(&mut self) -> std::process::ChildStdin {
+        self.child.stdin.take().expect("stdin was not piped")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `wsx connect` left running with pipes, for tests that talk to it over time.
+pub struct Client {
+    pub child: Child,
+    pub stdout: Lines,
+    pub stderr: Lines,
+}
+
+impl Client {
+    pub fn start(args: &[&str]) -> Client {
+        let mut child = wsx()
+            .arg("connect")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn wsx connect");
+        let stdout = Lines::new(child.stdout.take().unwrap());
+        let stderr = Lines::new(child.stderr.take().unwrap());
+        Client {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Closes stdin and waits for exit.
+    pub fn finish(&mut self) -> ExitStatus {
+        drop(self.child.stdin.take());
+        wait_status(&mut self.child, DEADLINE).expect("wsx connect did not exit")
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
