@@ -167,6 +167,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MESSAGES", default_value_t = 1024)]
     pub queue_limit: usize,
 
+    /// Answer a plain GET / with 426 instead of the built-in test page
+    #[arg(long)]
+    pub no_page: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }

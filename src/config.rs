@@ -58,6 +58,8 @@ pub struct ServeConfig {
     pub handshake_timeout: Duration,
     pub queue_messages: usize,
     pub queue_bytes: usize,
+    /// Answer a plain `GET /` with the built-in test page.
+    pub page: bool,
     pub limits: Limits,
     pub session: SessionOptions,
     pub input: InputOptions,
@@ -290,6 +292,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             handshake_timeout: seconds("--handshake-timeout", args.handshake_timeout)?,
             queue_messages: args.queue_limit,
             queue_bytes: QUEUE_BYTES,
+            page: !args.no_page,
             limits: limits(common),
             session: session_options(common, mode == ServeMode::Echo)?,
             input: InputOptions {

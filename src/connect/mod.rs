@@ -63,7 +63,8 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
         pipe::spawn_input(
             sender,
             config.input.clone(),
-            config.session.count.is_none(),
+            // With -n or --echo the peer drives the session: EOF alone does not close it.
+            config.session.count.is_none() && !config.session.echo,
             printer.clone(),
         );
         session::run(connection.ws, &config.session, outbox, &mut sink).await

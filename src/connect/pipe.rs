@@ -23,7 +23,7 @@ pub fn spawn_input(
         if let Some(wait) = input.wait {
             std::thread::sleep(wait);
         } else if !close_at_end {
-            // `-n` without `-w`: the count, not the end of input, ends the session.
+            // `-n` or `--echo` without `-w`: the peer, not the end of input, ends the session.
             return;
         }
         let _ = sender.blocking_send(Command::Close {

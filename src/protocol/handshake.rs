@@ -263,6 +263,10 @@ pub enum RequestError {
 }
 
 impl IncomingRequest {
+    pub fn method(&self) -> &str {
+        self.request.method().as_str()
+    }
+
     pub fn path(&self) -> &str {
         self.request.uri().path()
     }

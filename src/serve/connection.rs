@@ -13,6 +13,9 @@ use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_reque
 use crate::protocol::session::{self, outbox};
 use crate::protocol::{Event, EventSink, WebSocket};
 
+/// The built-in test page, served for a plain `GET /` (no external assets).
+const PAGE: &str = include_str!("page.html");
+
 pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let timeout = server.config.handshake_timeout;
@@ -112,6 +115,17 @@ async fn open(server: Arc<Server>, mut stream: TcpStream) -> Option<Opened> {
         }
     };
     if !request.wants_websocket() {
+        if server.config.page && request.method() == "GET" && request.path() == "/" {
+            let _ = respond(
+                &mut stream,
+                200,
+                &[("Cache-Control", "no-store")],
+                "text/html; charset=utf-8",
+                PAGE.as_bytes(),
+            )
+            .await;
+            return None;
+        }
         let _ = respond(
             &mut stream,
             426,
