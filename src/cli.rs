@@ -129,6 +129,38 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub echo: bool,
 
+    /// Accept any TLS certificate (wss://)
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file instead of the system's
+    #[arg(long, visible_alias = "ca", value_name = "PEM")]
+    pub cacert: Option<String>,
+
+    /// Client certificate (PEM), with --key
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<String>,
+
+    /// Private key (PEM) of the client certificate
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<String>,
+
+    /// Connect through this proxy: http://[user:pass@]host:port or socks5://…
+    #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+
+    /// Ignore the *_PROXY environment variables
+    #[arg(long)]
+    pub no_proxy: bool,
+
+    /// Follow HTTP redirects during the handshake (at most 5)
+    #[arg(short = 'L', long)]
+    pub location: bool,
+
+    /// After an unexpected drop, reconnect with backoff and re-send the -x messages
+    #[arg(long)]
+    pub reconnect: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -166,6 +198,18 @@ pub struct ServeArgs {
     /// Per-client outgoing queue bound: messages, then bytes
     #[arg(long, value_name = "MESSAGES", default_value_t = 1024)]
     pub queue_limit: usize,
+
+    /// Certificate chain (PEM): serve wss:// (with --key)
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<String>,
+
+    /// Private key (PEM) for --cert
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<String>,
+
+    /// Require client certificates signed by a CA in this PEM file
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub client_ca: Option<String>,
 
     /// Answer a plain GET / with 426 instead of the built-in test page
     #[arg(long)]

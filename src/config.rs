@@ -7,10 +7,12 @@ use std::time::Duration;
 use url::Url;
 
 use crate::cli::{CommonArgs, ConnectArgs, ServeArgs};
+use crate::connect::proxy::Proxy;
 use crate::error::{Error, Result};
 use crate::output::{OutputOptions, color_wanted};
 use crate::protocol::handshake::ClientRequest;
 use crate::protocol::{DEFAULT_MAX_FRAME_SIZE, Limits, SessionOptions};
+use crate::tls::ClientTlsOptions;
 
 /// How long wsx waits for the peer's Close after sending its own.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -25,11 +27,24 @@ pub struct InputOptions {
     pub read_stdin: bool,
 }
 
+/// Where the proxy for a connection comes from.
+#[derive(Debug, Clone)]
+pub enum ProxySetting {
+    /// `--no-proxy`
+    Off,
+    /// `--proxy URL`
+    Explicit(Proxy),
+    /// The `*_PROXY` variables, looked up for each host dialled.
+    FromEnvironment,
+}
+
 #[derive(Debug)]
 pub struct ConnectConfig {
     pub request: ClientRequest,
-    pub host: String,
-    pub port: u16,
+    pub tls: ClientTlsOptions,
+    pub proxy: ProxySetting,
+    pub follow_redirects: bool,
+    pub reconnect: bool,
     pub connect_timeout: Duration,
     pub limits: Limits,
     pub session: SessionOptions,
@@ -47,10 +62,19 @@ pub enum ServeMode {
     Broadcast,
 }
 
+/// `serve --cert/--key [--client-ca]`.
+#[derive(Debug, Clone)]
+pub struct ServerTlsFiles {
+    pub cert: String,
+    pub key: String,
+    pub client_ca: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct ServeConfig {
     pub host: String,
     pub port: u16,
+    pub tls: Option<ServerTlsFiles>,
     pub mode: ServeMode,
     pub subprotocols: Vec<String>,
     pub origins: Vec<String>,
@@ -143,12 +167,6 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
         {
             return Err(Error::Usage("--auth takes USER:PASS".into()));
         }
-        let host = url
-            .host_str()
-            .ok_or_else(|| Error::Usage(format!("URL {url} has no host")))?
-            .trim_matches(['[', ']'])
-            .to_string();
-        let port = url.port_or_known_default().unwrap_or(80);
         let headers = args
             .headers
             .iter()
@@ -168,8 +186,18 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
                 origin: args.origin.clone(),
                 auth,
             },
-            host,
-            port,
+            tls: ClientTlsOptions {
+                insecure: args.insecure,
+                ca_file: args.cacert.clone(),
+                identity: args.cert.clone().zip(args.key.clone()),
+            },
+            proxy: match (&args.proxy, args.no_proxy) {
+                (Some(proxy), _) => ProxySetting::Explicit(Proxy::parse(proxy)?),
+                (None, true) => ProxySetting::Off,
+                (None, false) => ProxySetting::FromEnvironment,
+            },
+            follow_redirects: args.location,
+            reconnect: args.reconnect,
             connect_timeout,
             limits: limits(common),
             session: session_options(common, args.echo)?,
@@ -205,11 +233,6 @@ pub fn parse_ws_url(text: &str) -> Result<Url> {
             )));
         }
     };
-    if scheme == "wss" {
-        return Err(Error::Usage(
-            "wss:// is not supported by this build yet; use ws://".into(),
-        ));
-    }
     if url.scheme() != scheme {
         // Url::set_scheme refuses special-to-special changes such as http → ws.
         url = Url::parse(&with_scheme.replacen(url.scheme(), scheme, 1))
@@ -285,6 +308,15 @@ impl TryFrom<ServeArgs> for ServeConfig {
         Ok(ServeConfig {
             host,
             port,
+            tls: args
+                .cert
+                .clone()
+                .zip(args.key.clone())
+                .map(|(cert, key)| ServerTlsFiles {
+                    cert,
+                    key,
+                    client_ca: args.client_ca.clone(),
+                }),
             mode,
             subprotocols: args.subprotocols.clone(),
             origins: args.origins.clone(),

@@ -21,6 +21,10 @@ pub enum Error {
     #[error("{what} timed out after {secs}s")]
     Timeout { what: String, secs: f64 },
 
+    /// The TLS handshake failed; the text names the cause and a remedy.
+    #[error("{0}")]
+    Tls(String),
+
     /// The server answered the upgrade with something other than 101.
     #[error("server answered {status} instead of 101 Switching Protocols{body}")]
     HandshakeStatus { status: String, body: String },
@@ -30,8 +34,8 @@ pub enum Error {
     Handshake { url: String, reason: String },
 
     /// The peer closed with a code that is not a normal ending.
-    #[error("closed by peer with {code}{reason}")]
-    PeerClosed { code: String, reason: String },
+    #[error("{0}")]
+    PeerClosed(String),
 
     /// The connection dropped without a Close frame (1006), or failed on a protocol error.
     #[error("{0}")]

@@ -8,6 +8,7 @@ mod output;
 mod protocol;
 mod repl;
 mod serve;
+mod tls;
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -1,25 +1,30 @@
-//! `wsx connect`: dial, run the opening handshake, then hand the connection to the REPL or
-//! to pipe mode, and turn how the session ended into an exit code.
+//! `wsx connect`: dial, then run the session with input from the REPL or from stdin, and turn
+//! how it ended into an exit code. With `--reconnect`, an unexpected drop dials again.
 
+mod dial;
 mod pipe;
+pub mod proxy;
 mod repl;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-
-use tokio::net::TcpStream;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::ConnectConfig;
-use crate::error::{Error, Result, io_reason};
+use crate::error::{Error, Result};
 use crate::output::Printer;
-use crate::protocol::handshake::{ClientConnection, client_handshake};
-use crate::protocol::message::describe_close;
+use crate::output::sanitize::escape_line;
+use crate::protocol::message::{describe_close, is_normal_close};
 use crate::protocol::session::{self, outbox};
-use crate::protocol::{Ending, Event, EventSink, Side};
+use crate::protocol::{Command, Ending, Event, EventSink, Payload, Side};
 
 /// Outgoing queue bound for `connect`: stdin waits when it is full.
 const QUEUE_MESSAGES: usize = 1024;
 const QUEUE_BYTES: usize = usize::MAX;
+
+/// Reconnect backoff: from the first delay, doubling, capped.
+const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 pub fn run(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     // One thread is plenty for one connection and starts fastest.
@@ -31,7 +36,78 @@ pub fn run(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
 }
 
 async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
-    let connection = dial(&config, &printer).await?;
+    let mut connection = dial::dial(&config, &printer).await?;
+    let (sender, mut outbox) = outbox(QUEUE_MESSAGES, QUEUE_BYTES);
+    let mut sink = ConnectSink {
+        printer: printer.clone(),
+        jsonl: config.output.jsonl,
+    };
+    // Input starts once the first connection is up; the queue then outlives reconnects.
+    let mut _terminal = None;
+    let mut input_task = None;
+    let mut input_started = false;
+    let mut first = Vec::new();
+    loop {
+        report_open(&config, &printer, &connection);
+        if !input_started && config.interactive {
+            let (terminal, task) = repl::start(&config, sender.clone(), printer.clone())?;
+            _terminal = Some(terminal);
+            input_task = Some(task);
+        } else if !input_started {
+            pipe::spawn_input(
+                sender.clone(),
+                config.input.clone(),
+                // With -n or --echo the peer drives the session: EOF alone does not close it.
+                config.session.count.is_none() && !config.session.echo,
+                printer.clone(),
+            );
+        }
+        input_started = true;
+        let ending = session::run(
+            connection.ws,
+            &config.session,
+            &mut outbox,
+            first,
+            &mut sink,
+        )
+        .await;
+        if !(config.reconnect && is_unexpected(&ending)) {
+            if let Some(task) = input_task {
+                task.abort();
+            }
+            printer.flush();
+            return exit_status(ending);
+        }
+        // Reconnect: the -x messages go again, ahead of whatever input is queued.
+        let mut failures = 0;
+        connection = loop {
+            let delay = backoff(failures);
+            failures += 1;
+            printer.warn(&format!(
+                "{}; reconnecting in {:.1}s",
+                describe_ending(&ending),
+                delay.as_secs_f64()
+            ));
+            tokio::time::sleep(delay).await;
+            match dial::dial(&config, &printer).await {
+                Ok(connection) => break connection,
+                Err(error) => printer.warn(&error.to_string()),
+            }
+        };
+        first = config
+            .input
+            .execute
+            .iter()
+            .map(|message| Command::Send(execute_payload(message, config.input.binary)))
+            .collect();
+    }
+}
+
+fn report_open<S>(
+    config: &ConnectConfig,
+    printer: &Printer,
+    connection: &crate::protocol::handshake::ClientConnection<S>,
+) {
     if config.verbose {
         printer.verbose(&prefix_lines("> ", &connection.request_head));
         printer.verbose(&prefix_lines("< ", &connection.response_head));
@@ -39,86 +115,40 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
     printer.event(
         None,
         &Event::Open {
-            url: config.request.url.to_string(),
+            url: connection.url.to_string(),
             subprotocol: connection.subprotocol.clone(),
             addr: None,
         },
     );
-    let (sender, outbox) = outbox(QUEUE_MESSAGES, QUEUE_BYTES);
-    let mut sink = ConnectSink {
-        printer: printer.clone(),
-        jsonl: config.output.jsonl,
-    };
-    let ending = if config.interactive {
-        repl::run(
-            connection.ws,
-            &config,
-            sender,
-            outbox,
-            &mut sink,
-            printer.clone(),
-        )
-        .await?
-    } else {
-        pipe::spawn_input(
-            sender,
-            config.input.clone(),
-            // With -n or --echo the peer drives the session: EOF alone does not close it.
-            config.session.count.is_none() && !config.session.echo,
-            printer.clone(),
-        );
-        session::run(connection.ws, &config.session, outbox, &mut sink).await
-    };
-    printer.flush();
-    exit_status(ending)
 }
 
-async fn dial(config: &ConnectConfig, printer: &Printer) -> Result<ClientConnection<TcpStream>> {
-    let opening = async {
-        let target = format!("{}:{}", config.host, config.port);
-        let addrs: Vec<_> = tokio::net::lookup_host((config.host.as_str(), config.port))
-            .await
-            .map_err(|error| Error::Resolve {
-                host: config.host.clone(),
-                reason: io_reason(&error),
-            })?
-            .collect();
-        let mut last_error = None;
-        let mut stream = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(connected) => {
-                    stream = Some(connected);
-                    break;
-                }
-                Err(error) => last_error = Some(error),
-            }
-        }
-        let stream = stream.ok_or_else(|| Error::Connect {
-            addr: target,
-            reason: last_error.map_or("no address found".into(), |error| io_reason(&error)),
-        })?;
-        let _ = stream.set_nodelay(true);
-        client_handshake(stream, &config.request, config.limits)
-            .await
-            .map_err(|failure| {
-                if config.verbose {
-                    if !failure.request_head.is_empty() {
-                        printer.verbose(&prefix_lines("> ", &failure.request_head));
-                    }
-                    if let Some(head) = &failure.response_head {
-                        printer.verbose(&prefix_lines("< ", head));
-                    }
-                }
-                failure.error
-            })
-    };
-    tokio::time::timeout(config.connect_timeout, opening)
-        .await
-        .map_err(|_| Error::Timeout {
-            what: format!("connecting to {}", config.request.url),
-            secs: config.connect_timeout.as_secs_f64(),
-        })?
+pub(crate) fn execute_payload(message: &str, binary: bool) -> Payload {
+    if binary {
+        Payload::binary(message.as_bytes().to_vec())
+    } else {
+        Payload::text(message)
+    }
+}
+
+/// Drops worth reconnecting after: no Close at all, or a Close with an error code.
+fn is_unexpected(ending: &Ending) -> bool {
+    match ending {
+        Ending::Lost(_) => true,
+        Ending::Peer { code, .. } => !is_normal_close(*code),
+        Ending::Local | Ending::Failed { .. } => false,
+    }
+}
+
+/// Exponential backoff with ±25% jitter, so many clients do not return in lockstep.
+fn backoff(failures: u32) -> Duration {
+    let base = BACKOFF_FIRST
+        .saturating_mul(1 << failures.min(10))
+        .min(BACKOFF_MAX);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
+    base.mul_f64(jitter)
 }
 
 fn prefix_lines(prefix: &str, text: &str) -> String {
@@ -127,29 +157,29 @@ fn prefix_lines(prefix: &str, text: &str) -> String {
         .collect()
 }
 
+fn describe_ending(ending: &Ending) -> String {
+    match ending {
+        Ending::Peer { code, reason } => format!(
+            "closed by peer with {}",
+            describe_close(*code, &escape_line(reason))
+        ),
+        Ending::Lost(detail) => format!("connection lost: {} (1006)", escape_line(detail)),
+        Ending::Failed { code, detail } => format!(
+            "{detail}; closed the connection with {}",
+            describe_close(Some(*code), "")
+        ),
+        Ending::Local => "closed".to_string(),
+    }
+}
+
 /// Maps how the session ended to the spec's exit codes.
 fn exit_status(ending: Ending) -> Result<ExitCode> {
     if ending.is_normal() {
         return Ok(ExitCode::SUCCESS);
     }
-    Err(match ending {
-        Ending::Peer { code, reason } => Error::PeerClosed {
-            code: describe_close(code, ""),
-            reason: if reason.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", crate::output::sanitize::escape_line(&reason))
-            },
-        },
-        Ending::Lost(detail) => Error::ConnectionLost(format!(
-            "connection lost: {} (1006)",
-            crate::output::sanitize::escape_line(&detail)
-        )),
-        Ending::Failed { code, detail } => Error::ConnectionLost(format!(
-            "{detail}; closed the connection with {}",
-            describe_close(Some(code), "")
-        )),
-        Ending::Local => unreachable!("a local close is a normal ending"),
+    Err(match &ending {
+        Ending::Peer { .. } => Error::PeerClosed(describe_ending(&ending)),
+        _ => Error::ConnectionLost(describe_ending(&ending)),
     })
 }
 
@@ -167,7 +197,7 @@ impl EventSink for ConnectSink {
                 code,
                 by: Side::Peer,
                 ..
-            } => !crate::protocol::message::is_normal_close(*code),
+            } => !is_normal_close(*code),
             Event::Error(_) => true,
             _ => false,
         };

@@ -3,33 +3,26 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::JoinHandle;
 
 use crate::config::ConnectConfig;
 use crate::error::{Error, Result};
 use crate::output::Printer;
-use crate::protocol::session::{self, Outbox};
-use crate::protocol::{Command, Ending, EventSink, OutboxSender, Payload, WebSocket};
+use crate::protocol::{Command, OutboxSender, Payload};
 use crate::repl::command::{self, ReplCommand};
-use crate::repl::{self, Input};
+use crate::repl::{self, Input, TerminalGuard};
 
-pub async fn run<S, K>(
-    ws: WebSocket<S>,
+/// Starts the prompt; its lines go to `sender` until Ctrl-D, `/quit` or `/close`.
+pub fn start(
     config: &ConnectConfig,
     sender: OutboxSender,
-    outbox: Outbox,
-    sink: &mut K,
     printer: Arc<Printer>,
-) -> Result<Ending>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-    K: EventSink,
-{
-    let (mut lines, _terminal) = repl::start(printer.clone(), "> ".to_string())
+) -> Result<(TerminalGuard, JoinHandle<()>)> {
+    let (mut lines, terminal) = repl::start(printer.clone(), "> ".to_string())
         .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
     printer.info("type a message and Enter to send it; /help lists commands, Ctrl-D quits");
     let binary = config.input.binary;
-    let input = tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         while let Some(input) = lines.recv().await {
             let line = match input {
                 Input::Line(line) => line,
@@ -55,9 +48,7 @@ where
             })
             .await;
     });
-    let ending = session::run(ws, &config.session, outbox, sink).await;
-    input.abort();
-    Ok(ending)
+    Ok((terminal, task))
 }
 
 /// What a REPL command sends, if anything (help and misuse are answered on the spot).

@@ -50,6 +50,8 @@ pub struct ClientRequest {
 /// An open client connection and what the handshake said.
 pub struct ClientConnection<S> {
     pub ws: WebSocketStream<S>,
+    /// The URL finally connected to (after any redirects).
+    pub url: Url,
     pub subprotocol: Option<String>,
     /// Request and response heads as text, for `-v`.
     pub request_head: String,
@@ -60,6 +62,8 @@ pub struct ClientConnection<S> {
 #[derive(Debug)]
 pub struct ClientHandshakeError {
     pub error: Error,
+    /// Where a 3xx answer pointed (for `-L`).
+    pub redirect: Option<String>,
     pub request_head: String,
     pub response_head: Option<String>,
 }
@@ -114,6 +118,7 @@ where
 {
     let fail = |error, request_head: &str, response_head| ClientHandshakeError {
         error,
+        redirect: None,
         request_head: request_head.to_string(),
         response_head,
     };
@@ -130,6 +135,7 @@ where
                 .map(str::to_string);
             Ok(ClientConnection {
                 ws,
+                url: request.url.clone(),
                 subprotocol,
                 response_head: format_response_head(&response),
                 request_head,
@@ -148,14 +154,23 @@ where
                 .map(body_excerpt)
                 .unwrap_or_default();
             let head = format_response_head(&response);
-            Err(fail(
+            let redirect = response
+                .status()
+                .is_redirection()
+                .then(|| response.headers().get(http::header::LOCATION))
+                .flatten()
+                .and_then(|location| location.to_str().ok())
+                .map(str::to_string);
+            let mut failure = fail(
                 Error::HandshakeStatus {
                     status: status.trim_end().to_string(),
                     body,
                 },
                 &request_head,
                 Some(head),
-            ))
+            );
+            failure.redirect = redirect;
+            Err(failure)
         }
         Err(error) => {
             let reason = match error {

@@ -16,3 +16,10 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 
 /// An open WebSocket over `S`, as the session loop takes it.
 pub type WebSocket<S> = tokio_tungstenite::WebSocketStream<S>;
+
+/// Any byte stream a WebSocket can run over: TCP, TLS, a proxy tunnel.
+pub trait Transport: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Transport for T {}
+
+/// A transport whose concrete type is chosen at run time (plain or TLS, direct or proxied).
+pub type BoxedTransport = Box<dyn Transport>;

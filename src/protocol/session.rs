@@ -191,11 +191,13 @@ struct Session<'a, S, K> {
     unflushed: bool,
 }
 
-/// Runs the connection until it ends. The outbox's commands are sent in order.
+/// Runs the connection until it ends: first sends `first`, then the outbox's commands in
+/// order. The outbox outlives the session, so a reconnecting client keeps its queue.
 pub async fn run<S, K>(
     ws: WebSocketStream<S>,
     options: &SessionOptions,
-    mut outbox: Outbox,
+    outbox: &mut Outbox,
+    first: Vec<Command>,
     sink: &mut K,
 ) -> Ending
 where
@@ -215,6 +217,11 @@ where
         .ping_interval
         .map(|every| tokio::time::interval_at(Instant::now() + every, every));
     let mut outbox_open = true;
+    for command in first {
+        if let Flow::End(ending) = session.command(command).await {
+            return ending;
+        }
+    }
     loop {
         let close_deadline = session.closing.as_ref().map(|(_, _, at)| *at);
         let flow = tokio::select! {
@@ -222,7 +229,7 @@ where
             Some(command) = outbox.control.recv() => session.command(command).await,
             incoming = session.ws.next() => session.incoming_batch(incoming).await,
             command = outbox.data.recv(), if outbox_open && session.closing.is_none() => match command {
-                Some(command) => session.command_batch(command, &mut outbox).await,
+                Some(command) => session.command_batch(command, outbox).await,
                 None => {
                     outbox_open = false;
                     Flow::Continue

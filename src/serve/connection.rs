@@ -11,17 +11,18 @@ use super::Server;
 use crate::config::ServeMode;
 use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
 use crate::protocol::session::{self, outbox};
-use crate::protocol::{Event, EventSink, WebSocket};
+use crate::protocol::{BoxedTransport, Event, EventSink, WebSocket};
 
 /// The built-in test page, served for a plain `GET /` (no external assets).
 const PAGE: &str = include_str!("page.html");
 
 pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
     let _ = stream.set_nodelay(true);
+    let scheme = if server.tls.is_some() { "wss" } else { "ws" };
     let timeout = server.config.handshake_timeout;
     // The whole opening handshake is bounded, so a client that stalls (or sends nothing)
     // holds only its own task, and only this long.
-    let opened = match tokio::time::timeout(timeout, open(server.clone(), stream)).await {
+    let opened = match tokio::time::timeout(timeout, open(server.clone(), stream, addr)).await {
         Ok(Some(opened)) => opened,
         Ok(None) => return,
         Err(_) => {
@@ -40,30 +41,34 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
         slot: _slot,
     } = opened;
 
-    let (sender, outbox) = outbox(server.config.queue_messages, server.config.queue_bytes);
+    let (sender, mut outbox) = outbox(server.config.queue_messages, server.config.queue_bytes);
     let id = server.hub.register(addr, path.clone(), sender.clone());
     server.printer.event(
         Some(id),
         &Event::Open {
-            url: format!("ws://{host}{path}"),
+            url: format!("{scheme}://{host}{path}"),
             subprotocol,
             addr: Some(addr),
         },
     );
-    for greeting in server.greetings() {
-        let _ = sender.try_send(greeting);
-    }
     drop(sender);
     let mut sink = ServeSink {
         server: server.clone(),
         id,
     };
-    session::run(ws, &server.session, outbox, &mut sink).await;
+    session::run(
+        ws,
+        &server.session,
+        &mut outbox,
+        server.greetings(),
+        &mut sink,
+    )
+    .await;
     server.hub.unregister(id);
 }
 
 struct Opened {
-    ws: WebSocket<TcpStream>,
+    ws: WebSocket<BoxedTransport>,
     path: String,
     subprotocol: Option<String>,
     host: String,
@@ -93,7 +98,20 @@ impl Drop for Slot {
 }
 
 /// Reads the request and either answers it over plain HTTP (`None`) or upgrades it.
-async fn open(server: Arc<Server>, mut stream: TcpStream) -> Option<Opened> {
+async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<Opened> {
+    let mut stream: BoxedTransport = match &server.tls {
+        Some(acceptor) => match acceptor.accept(tcp).await {
+            Ok(tls) => Box::new(tls),
+            Err(error) => {
+                server.printer.warn(&format!(
+                    "{addr}: TLS handshake failed: {}",
+                    crate::error::io_reason(&error)
+                ));
+                return None;
+            }
+        },
+        None => Box::new(tcp),
+    };
     let request = match read_request(&mut stream).await {
         Ok(request) => request,
         Err(RequestError::Closed) => return None,

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use crate::config::ServeConfig;
 use crate::error::{Error, Result};
@@ -32,6 +33,8 @@ pub struct Server {
     /// Data messages received from all clients (for -n).
     received: AtomicU64,
     stop: mpsc::UnboundedSender<Stop>,
+    /// Set with `--cert/--key`: every connection starts with a TLS handshake.
+    tls: Option<TlsAcceptor>,
 }
 
 /// Why the server stops, and the close code its clients get.
@@ -92,6 +95,14 @@ pub fn run(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
 }
 
 async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
+    let tls = match &config.tls {
+        Some(files) => Some(TlsAcceptor::from(crate::tls::server_config(
+            &files.cert,
+            &files.key,
+            files.client_ca.as_deref(),
+        )?)),
+        None => None,
+    };
     let target = format_host_port(&config.host, config.port);
     let listener = TcpListener::bind((config.host.as_str(), config.port))
         .await
@@ -99,7 +110,8 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     let local = listener
         .local_addr()
         .map_err(|error| Error::io("cannot read the listening address", error))?;
-    printer.notice(&format!("listening on ws://{local}"));
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    printer.notice(&format!("listening on {scheme}://{local}"));
 
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel();
     let session = SessionOptions {
@@ -113,6 +125,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         active: AtomicUsize::new(0),
         received: AtomicU64::new(0),
         stop: stop_tx,
+        tls,
         config,
     });
     let _console = console::start(server.clone())?;

@@ -1,0 +1,163 @@
+//! Opening a client connection: TCP (direct or through a proxy), TLS for wss://, then the
+//! upgrade, following redirects with `-L`. `--connect-timeout` bounds all of it.
+
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use url::Url;
+
+use super::proxy;
+use crate::config::{ConnectConfig, ProxySetting};
+use crate::error::{Error, Result, io_reason};
+use crate::output::Printer;
+use crate::protocol::BoxedTransport;
+use crate::protocol::handshake::{ClientConnection, ClientRequest, client_handshake};
+use crate::tls;
+
+const MAX_REDIRECTS: usize = 5;
+
+pub async fn dial(
+    config: &ConnectConfig,
+    printer: &Printer,
+) -> Result<ClientConnection<BoxedTransport>> {
+    tokio::time::timeout(config.connect_timeout, follow_redirects(config, printer))
+        .await
+        .map_err(|_| Error::Timeout {
+            what: format!("connecting to {}", config.request.url),
+            secs: config.connect_timeout.as_secs_f64(),
+        })?
+}
+
+async fn follow_redirects(
+    config: &ConnectConfig,
+    printer: &Printer,
+) -> Result<ClientConnection<BoxedTransport>> {
+    let mut request = config.request.clone();
+    let mut redirects = 0;
+    loop {
+        match dial_once(&request, config, printer).await {
+            Ok(connection) => return Ok(connection),
+            Err(Failure { error, redirect }) => {
+                let Some(location) = redirect.filter(|_| config.follow_redirects) else {
+                    return Err(error);
+                };
+                if redirects == MAX_REDIRECTS {
+                    return Err(Error::Handshake {
+                        url: request.url.to_string(),
+                        reason: format!("more than {MAX_REDIRECTS} redirects"),
+                    });
+                }
+                redirects += 1;
+                request.url = redirect_target(&request.url, &location)?;
+                printer.info(&format!("redirected to {}", request.url));
+            }
+        }
+    }
+}
+
+/// A `Location` may be relative, and http(s) means ws(s).
+fn redirect_target(current: &Url, location: &str) -> Result<Url> {
+    let joined = current.join(location).map_err(|error| Error::Handshake {
+        url: current.to_string(),
+        reason: format!("bad redirect location '{location}': {error}"),
+    })?;
+    crate::config::parse_ws_url(joined.as_str())
+}
+
+struct Failure {
+    error: Error,
+    redirect: Option<String>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            error,
+            redirect: None,
+        }
+    }
+}
+
+async fn dial_once(
+    request: &ClientRequest,
+    config: &ConnectConfig,
+    printer: &Printer,
+) -> Result<ClientConnection<BoxedTransport>, Failure> {
+    let url = &request.url;
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::Usage(format!("URL {url} has no host")))?
+        .trim_matches(['[', ']'])
+        .to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let secure = url.scheme() == "wss";
+    let proxy = match &config.proxy {
+        ProxySetting::Off => None,
+        ProxySetting::Explicit(proxy) => Some(proxy.clone()),
+        ProxySetting::FromEnvironment => {
+            proxy::from_env(secure, &host, |name| std::env::var(name).ok())?
+        }
+    };
+    let tcp = match &proxy {
+        Some(proxy) => {
+            if config.verbose {
+                printer.verbose(&format!("* via proxy {}\n", proxy.display()));
+            }
+            proxy::connect(proxy, &host, port).await?
+        }
+        None => connect_direct(&host, port).await?,
+    };
+    let _ = tcp.set_nodelay(true);
+    let stream: BoxedTransport = if secure {
+        // Trust roots are loaded only here: ws:// never pays for them.
+        let connector = TlsConnector::from(tls::client_config(&config.tls)?);
+        let tls_stream = connector
+            .connect(tls::server_name(&host)?, tcp)
+            .await
+            .map_err(|error| Error::Tls(tls::describe_failure(&error, &host)))?;
+        Box::new(tls_stream)
+    } else {
+        Box::new(tcp)
+    };
+    client_handshake(stream, request, config.limits)
+        .await
+        .map_err(|failure| {
+            if config.verbose {
+                if !failure.request_head.is_empty() {
+                    printer.verbose(&super::prefix_lines("> ", &failure.request_head));
+                }
+                if let Some(head) = &failure.response_head {
+                    printer.verbose(&super::prefix_lines("< ", head));
+                }
+            }
+            Failure {
+                error: failure.error,
+                redirect: failure.redirect,
+            }
+        })
+}
+
+async fn connect_direct(host: &str, port: u16) -> Result<TcpStream> {
+    let target = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let addrs: Vec<_> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|error| Error::Resolve {
+            host: host.to_string(),
+            reason: io_reason(&error),
+        })?
+        .collect();
+    let mut last_error = None;
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(Error::Connect {
+        addr: target,
+        reason: last_error.map_or("no address found".into(), |error| io_reason(&error)),
+    })
+}

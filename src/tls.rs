@@ -1,0 +1,214 @@
+//! rustls for both ends: trust roots (system, then webpki as a fallback, or `--cacert`),
+//! `-k`, client certificates, the server's certificate and `--client-ca`; and TLS failures
+//! turned into one line that says what went wrong and what to try.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig,
+    SignatureScheme,
+};
+
+use crate::error::{Error, Result};
+
+/// What `connect` was told about TLS.
+#[derive(Debug, Clone, Default)]
+pub struct ClientTlsOptions {
+    pub insecure: bool,
+    pub ca_file: Option<String>,
+    /// `--cert` and `--key`.
+    pub identity: Option<(String, String)>,
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+pub fn load_certs(path: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_file_iter(Path::new(path))
+        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| Error::Usage(format!("cannot read certificates from {path}: {error}")))?;
+    if certs.is_empty() {
+        return Err(Error::Usage(format!("{path} holds no PEM certificate")));
+    }
+    Ok(certs)
+}
+
+pub fn load_key(path: &str) -> Result<PrivateKeyDer<'static>> {
+    PrivateKeyDer::from_pem_file(Path::new(path))
+        .map_err(|error| Error::Usage(format!("cannot read a private key from {path}: {error}")))
+}
+
+fn roots_from_file(path: &str) -> Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    for cert in load_certs(path)? {
+        roots
+            .add(cert)
+            .map_err(|error| Error::Usage(format!("bad CA certificate in {path}: {error}")))?;
+    }
+    Ok(roots)
+}
+
+/// The system's roots, or the bundled webpki roots when the system has none.
+fn default_roots() -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    roots
+}
+
+pub fn client_config(options: &ClientTlsOptions) -> Result<Arc<ClientConfig>> {
+    let provider = provider();
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|error| Error::Usage(format!("TLS setup failed: {error}")))?;
+    let builder = if options.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+    } else {
+        let roots = match &options.ca_file {
+            Some(path) => roots_from_file(path)?,
+            None => default_roots(),
+        };
+        builder.with_root_certificates(roots)
+    };
+    let mut config = match &options.identity {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(load_certs(cert)?, load_key(key)?)
+            .map_err(|error| Error::Usage(format!("bad client certificate or key: {error}")))?,
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+pub fn server_config(cert: &str, key: &str, client_ca: Option<&str>) -> Result<Arc<ServerConfig>> {
+    let provider = provider();
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|error| Error::Usage(format!("TLS setup failed: {error}")))?;
+    let builder = match client_ca {
+        Some(path) => {
+            let verifier = WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots_from_file(path)?),
+                provider,
+            )
+            .build()
+            .map_err(|error| Error::Usage(format!("bad --client-ca {path}: {error}")))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder
+        .with_single_cert(load_certs(cert)?, load_key(key)?)
+        .map_err(|error| Error::Usage(format!("bad server certificate or key: {error}")))?;
+    Ok(Arc::new(config))
+}
+
+pub fn server_name(host: &str) -> Result<ServerName<'static>> {
+    ServerName::try_from(host.to_string())
+        .map_err(|_| Error::Usage(format!("'{host}' is not a valid TLS server name")))
+}
+
+/// One line for a failed TLS handshake, with a hint where one fits.
+pub fn describe_failure(error: &std::io::Error, host: &str) -> String {
+    let Some(tls) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return format!(
+            "TLS handshake with {host} failed: {}",
+            crate::error::io_reason(error)
+        );
+    };
+    match tls {
+        rustls::Error::InvalidCertificate(problem) => {
+            let what = match problem {
+                CertificateError::UnknownIssuer => "is signed by an unknown issuer".to_string(),
+                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                    "has expired".to_string()
+                }
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                    "is not valid yet".to_string()
+                }
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => {
+                    format!("is not valid for the name {host}")
+                }
+                CertificateError::Revoked => "has been revoked".to_string(),
+                other => format!("was rejected ({other:?})"),
+            };
+            format!(
+                "TLS: the certificate of {host} {what}; trust its CA with --cacert FILE, or skip verification with -k"
+            )
+        }
+        rustls::Error::AlertReceived(alert) => {
+            let hint = if format!("{alert:?}").contains("Certificate") {
+                " (the server may require a client certificate: --cert and --key)"
+            } else {
+                ""
+            };
+            format!("TLS handshake with {host} failed: the server sent alert {alert:?}{hint}")
+        }
+        other => format!("TLS handshake with {host} failed: {other}"),
+    }
+}
+
+/// `-k`: trusts any certificate, but still checks the handshake signatures.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
