@@ -35,6 +35,61 @@ pub enum Command {
         after_help = "Examples:\n  wsx serve                      console on ws://127.0.0.1:8080\n  wsx serve 0 --echo             echo server on a free port\n  wsx serve 9000 --broadcast     chat relay\n  wsx serve [::1]:9000 -s chat   accept subprotocol 'chat'"
     )]
     Serve(ServeArgs),
+    /// Load-test an echo endpoint: throughput and round-trip latency
+    #[command(
+        after_help = "Examples:\n  wsx bench ws://127.0.0.1:8080\n  wsx bench ws://127.0.0.1:8080 -c 64 -W 16 -n 1000000\n  wsx bench ws://127.0.0.1:8080 -c 4 -W 8 --size 64KiB --binary\n  wsx bench ws://127.0.0.1:8080 --rate 5000 --jsonl"
+    )]
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// ws:// or wss:// URL of an echo endpoint
+    pub url: String,
+
+    /// Connections to open
+    #[arg(short = 'c', long, default_value_t = 1, value_name = "N")]
+    pub connections: usize,
+
+    /// Messages to send in all, shared among the connections
+    #[arg(short = 'n', long, default_value_t = 100_000, value_name = "N")]
+    pub messages: u64,
+
+    /// Payload size of each message
+    #[arg(long, default_value = "32", value_name = "BYTES", value_parser = parse_size)]
+    pub size: usize,
+
+    /// Send binary messages instead of text
+    #[arg(short, long)]
+    pub binary: bool,
+
+    /// Messages in flight per connection
+    #[arg(short = 'W', long, default_value_t = 64, value_name = "W")]
+    pub window: usize,
+
+    /// Send at most this many messages per second in all
+    #[arg(long, value_name = "MSGS_PER_SEC")]
+    pub rate: Option<f64>,
+
+    /// Messages per connection sent first and left out of the figures
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u64>,
+
+    /// Extra request header (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// Accept any TLS certificate (wss://)
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Print the summary as one JSON object
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// No progress bar or diagnostics on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Options that both ends share.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::cli::{CommonArgs, ConnectArgs, ServeArgs};
+use crate::cli::{BenchArgs, BinaryOutput, CommonArgs, ConnectArgs, ServeArgs};
 use crate::connect::proxy::Proxy;
 use crate::error::{Error, Result};
 use crate::output::{OutputOptions, color_wanted};
@@ -336,6 +336,107 @@ impl TryFrom<ServeArgs> for ServeConfig {
             },
             interactive,
             output: output_options(common, interactive, console),
+        })
+    }
+}
+
+/// `wsx bench`: how to connect, and the workload.
+#[derive(Debug)]
+pub struct BenchConfig {
+    pub connect: ConnectConfig,
+    pub connections: usize,
+    pub messages: u64,
+    pub size: usize,
+    pub binary: bool,
+    pub window: usize,
+    pub rate: Option<f64>,
+    /// Per connection, left out of the figures.
+    pub warmup: u64,
+    pub jsonl: bool,
+    pub quiet: bool,
+}
+
+impl TryFrom<BenchArgs> for BenchConfig {
+    type Error = Error;
+
+    fn try_from(args: BenchArgs) -> Result<Self> {
+        if args.connections == 0 || args.window == 0 {
+            return Err(Error::Usage("-c and -W must be at least 1".into()));
+        }
+        if (args.messages as usize) < args.connections {
+            return Err(Error::Usage(format!(
+                "-n {} is fewer messages than -c {} connections",
+                args.messages, args.connections
+            )));
+        }
+        if args
+            .rate
+            .is_some_and(|rate| !(rate.is_finite() && rate > 0.0))
+        {
+            return Err(Error::Usage("--rate must be a positive number".into()));
+        }
+        let url = parse_ws_url(&args.url)?;
+        let headers = args
+            .headers
+            .iter()
+            .map(|header| parse_header(header))
+            .collect::<Result<Vec<_>>>()?;
+        let per_connection = args.messages / args.connections as u64;
+        let connect = ConnectConfig {
+            request: ClientRequest {
+                url,
+                headers,
+                subprotocols: Vec::new(),
+                origin: None,
+                auth: None,
+            },
+            tls: ClientTlsOptions {
+                insecure: args.insecure,
+                ..ClientTlsOptions::default()
+            },
+            proxy: ProxySetting::FromEnvironment,
+            follow_redirects: false,
+            reconnect: false,
+            connect_timeout: Duration::from_secs(10),
+            limits: Limits {
+                max_message_size: args.size.max(64 << 20),
+                max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            },
+            session: SessionOptions {
+                echo: false,
+                count: None,
+                ping_interval: None,
+                close_timeout: CLOSE_TIMEOUT,
+            },
+            input: InputOptions {
+                binary: args.binary,
+                execute: Vec::new(),
+                wait: None,
+                read_stdin: false,
+            },
+            interactive: false,
+            verbose: false,
+            output: OutputOptions {
+                color: color_wanted(false, std::io::stderr().is_terminal()),
+                timestamps: false,
+                quiet: args.quiet,
+                jsonl: args.jsonl,
+                show_ping_pong: false,
+                binary_output: BinaryOutput::Raw,
+                payloads_on_stdout: false,
+            },
+        };
+        Ok(BenchConfig {
+            connect,
+            connections: args.connections,
+            messages: args.messages,
+            size: args.size,
+            binary: args.binary,
+            window: args.window,
+            rate: args.rate,
+            warmup: args.warmup.unwrap_or((per_connection / 20).min(1000)),
+            jsonl: args.jsonl,
+            quiet: args.quiet,
         })
     }
 }

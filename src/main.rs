@@ -1,5 +1,6 @@
 //! wsx: a WebSocket client and server for testing, from the command line.
 
+mod bench;
 mod cli;
 mod config;
 mod connect;
@@ -37,6 +38,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = config::ConnectConfig::try_from(args)?;
             let printer = printer(config.output.clone())?;
             connect::run(config, printer)
+        }
+        Command::Bench(args) => {
+            let config = config::BenchConfig::try_from(args)?;
+            let printer = printer(config.connect.output.clone())?;
+            bench::run(config, printer)
         }
         Command::Serve(args) => {
             let config = config::ServeConfig::try_from(args)?;

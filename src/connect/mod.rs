@@ -1,7 +1,7 @@
 //! `wsx connect`: dial, then run the session with input from the REPL or from stdin, and turn
 //! how it ended into an exit code. With `--reconnect`, an unexpected drop dials again.
 
-mod dial;
+pub(crate) mod dial;
 mod pipe;
 pub mod proxy;
 mod repl;

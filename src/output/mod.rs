@@ -210,6 +210,12 @@ impl Printer {
         exit_on_broken_pipe(result);
     }
 
+    /// A report meant for stdout as it is (`wsx bench`'s summary).
+    pub fn write_summary(&self, text: &str) {
+        self.write_stdout(text.as_bytes());
+        self.flush();
+    }
+
     /// Writes out buffered stdout: when the connection goes idle, and before exit.
     pub fn flush(&self) {
         let result = lock(&self.stdout).writer.flush();

@@ -1,0 +1,326 @@
+//! `wsx bench`: drive an echo endpoint with `-c` connections, `-W` messages in flight on
+//! each, check every echo byte for byte and in order, and report throughput and round-trip
+//! latency. Each connection runs the same session loop as `connect`, so the client side is
+//! as fast as wsx itself; one runtime thread leaves the other core to the server.
+
+mod report;
+
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::config::BenchConfig;
+use crate::connect::dial::dial;
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::protocol::session::{self, outbox};
+use crate::protocol::{Command, Ending, Event, EventSink, OutboxSender, Payload};
+use report::Summary;
+
+/// Distinct payloads cycled through: an echo that comes back out of order, or altered,
+/// fails the byte-for-byte check. Sending shares these buffers instead of copying.
+fn payload_ring(size: usize, binary: bool, count: usize) -> Vec<Payload> {
+    (0..count)
+        .map(|index| {
+            let mut bytes: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+            let tag = format!("{index:08x}");
+            let tagged = tag.len().min(size);
+            bytes[..tagged].copy_from_slice(&tag.as_bytes()[..tagged]);
+            if binary {
+                Payload::binary(bytes)
+            } else {
+                Payload::text(String::from_utf8(bytes).unwrap_or_default())
+            }
+        })
+        .collect()
+}
+
+pub fn run(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::io("cannot start the runtime", error))?;
+    runtime.block_on(bench(config, printer))
+}
+
+/// What one connection measured.
+struct ConnectionResult {
+    latency: Histogram<u64>,
+    measured: u64,
+    first_send: Option<Instant>,
+    last_echo: Option<Instant>,
+    mismatches: u64,
+    dropped: bool,
+}
+
+async fn bench(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
+    let config = Arc::new(config);
+    let mut connections = Vec::with_capacity(config.connections);
+    for _ in 0..config.connections {
+        connections.push(dial(&config.connect, &printer).await?);
+    }
+    let ring = Arc::new(payload_ring(
+        config.size,
+        config.binary,
+        (config.window * 2).max(16),
+    ));
+    let progress = Arc::new(AtomicU64::new(0));
+    let bar = progress_bar(&config);
+    let per_connection = config.messages / config.connections as u64;
+    let mut tasks = JoinSet::new();
+    for (index, connection) in connections.into_iter().enumerate() {
+        // The remainder of an uneven split goes to the first connection.
+        let extra = if index == 0 {
+            config.messages % config.connections as u64
+        } else {
+            0
+        };
+        tasks.spawn(drive(
+            connection.ws,
+            config.clone(),
+            ring.clone(),
+            per_connection + extra,
+            progress.clone(),
+        ));
+    }
+    let ticker = bar.clone().map(|bar| {
+        let progress = progress.clone();
+        tokio::spawn(async move {
+            loop {
+                bar.set_position(progress.load(Ordering::Relaxed));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    });
+    let mut results = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        results.push(
+            result.map_err(|error| Error::ConnectionLost(format!("bench task failed: {error}")))?,
+        );
+    }
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let summary = summarize(&config, results);
+    let output = if config.jsonl {
+        format!("{}\n", report::jsonl(&summary))
+    } else {
+        report::text(&summary)
+    };
+    printer.write_summary(&output);
+    if summary.has_errors() {
+        return Err(Error::ConnectionLost(format!(
+            "bench failed: {} mismatched echoes, {} dropped connections",
+            summary.mismatches, summary.dropped
+        )));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(config: &BenchConfig) -> Option<ProgressBar> {
+    if config.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(config.messages);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} echoes ({per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+fn summarize(config: &BenchConfig, results: Vec<ConnectionResult>) -> Summary {
+    let mut latency = Histogram::new(3).expect("3 significant figures is valid");
+    let mut measured = 0;
+    let mut mismatches = 0;
+    let mut dropped = 0;
+    let mut first_send: Option<Instant> = None;
+    let mut last_echo: Option<Instant> = None;
+    for result in results {
+        let _ = latency.add(&result.latency);
+        measured += result.measured;
+        mismatches += result.mismatches;
+        dropped += u64::from(result.dropped);
+        first_send = match (first_send, result.first_send) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        last_echo = last_echo.max(result.last_echo);
+    }
+    let elapsed = match (first_send, last_echo) {
+        (Some(first), Some(last)) => last.saturating_duration_since(first),
+        _ => Duration::ZERO,
+    };
+    Summary {
+        url: config.connect.request.url.to_string(),
+        connections: config.connections,
+        window: config.window,
+        size: config.size,
+        binary: config.binary,
+        messages: measured,
+        elapsed,
+        latency,
+        mismatches,
+        dropped,
+    }
+}
+
+/// Runs one connection: a producer keeps `window` messages in flight, the sink checks each
+/// echo against what was sent in that position.
+async fn drive<S>(
+    ws: crate::protocol::WebSocket<S>,
+    config: Arc<BenchConfig>,
+    ring: Arc<Vec<Payload>>,
+    total: u64,
+    progress: Arc<AtomicU64>,
+) -> ConnectionResult
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (sender, mut outbox) = outbox(config.window + 1, usize::MAX);
+    let window = Arc::new(Semaphore::new(config.window));
+    let sent_at = Arc::new(Mutex::new(VecDeque::with_capacity(config.window)));
+    let producer = tokio::spawn(produce(
+        sender.clone(),
+        config.clone(),
+        ring.clone(),
+        total,
+        window.clone(),
+        sent_at.clone(),
+    ));
+    let mut sink = EchoChecker {
+        sender,
+        ring,
+        sent_at,
+        window,
+        progress,
+        total,
+        warmup: config.warmup.min(total.saturating_sub(1)),
+        received: 0,
+        result: ConnectionResult {
+            latency: Histogram::new(3).expect("3 significant figures is valid"),
+            measured: 0,
+            first_send: None,
+            last_echo: None,
+            mismatches: 0,
+            dropped: false,
+        },
+    };
+    let ending = session::run(
+        ws,
+        &config.connect.session,
+        &mut outbox,
+        Vec::new(),
+        &mut sink,
+    )
+    .await;
+    producer.abort();
+    let mut result = sink.result;
+    result.dropped = ending != Ending::Local || sink.received < total;
+    result
+}
+
+async fn produce(
+    sender: OutboxSender,
+    config: Arc<BenchConfig>,
+    ring: Arc<Vec<Payload>>,
+    total: u64,
+    window: Arc<Semaphore>,
+    sent_at: Arc<Mutex<VecDeque<Instant>>>,
+) {
+    let mut pacer = config.rate.map(|rate| {
+        let per_connection = rate / config.connections as f64;
+        tokio::time::interval(Duration::from_secs_f64(1.0 / per_connection))
+    });
+    for sequence in 0..total {
+        let Ok(permit) = window.acquire().await else {
+            return;
+        };
+        permit.forget();
+        if let Some(pacer) = pacer.as_mut() {
+            pacer.tick().await;
+        }
+        let payload = ring[(sequence % ring.len() as u64) as usize].clone();
+        lock(&sent_at).push_back(Instant::now());
+        if sender.send(Command::Send(payload)).await.is_err() {
+            return;
+        }
+    }
+}
+
+struct EchoChecker {
+    sender: OutboxSender,
+    ring: Arc<Vec<Payload>>,
+    sent_at: Arc<Mutex<VecDeque<Instant>>>,
+    window: Arc<Semaphore>,
+    progress: Arc<AtomicU64>,
+    total: u64,
+    warmup: u64,
+    received: u64,
+    result: ConnectionResult,
+}
+
+impl EventSink for EchoChecker {
+    fn event(&mut self, event: Event) {
+        let Event::Message(payload) = event else {
+            return;
+        };
+        let now = Instant::now();
+        let sent = lock(&self.sent_at).pop_front();
+        let expected = &self.ring[(self.received % self.ring.len() as u64) as usize];
+        if payload != *expected {
+            self.result.mismatches += 1;
+        }
+        if self.received >= self.warmup
+            && let Some(sent) = sent
+        {
+            if self.received == self.warmup {
+                self.result.first_send = Some(sent);
+            }
+            let micros = now.saturating_duration_since(sent).as_micros() as u64;
+            let _ = self.result.latency.record(micros.max(1));
+            self.result.measured += 1;
+            self.result.last_echo = Some(now);
+        }
+        self.received += 1;
+        self.progress.fetch_add(1, Ordering::Relaxed);
+        self.window.add_permits(1);
+        if self.received == self.total {
+            let _ = self.sender.control(Command::Close {
+                code: 1000,
+                reason: String::new(),
+            });
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_payloads_differ_and_have_the_size() {
+        let ring = payload_ring(32, false, 16);
+        assert!(ring.iter().all(|payload| payload.len() == 32));
+        assert_ne!(ring[0], ring[1]);
+        assert_eq!(&ring[1].as_bytes()[..8], b"00000001");
+        let tiny = payload_ring(3, true, 2);
+        assert_eq!(tiny[1].as_bytes(), b"000");
+    }
+}
