@@ -6,6 +6,7 @@
 
 pub mod peers;
 pub mod pty;
+pub mod third_party;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
