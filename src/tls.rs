@@ -2,8 +2,11 @@
 //! `-k`, client certificates, the server's certificate and `--client-ca`; and TLS failures
 //! turned into one line that says what went wrong and what to try.
 
+use std::io;
 use std::path::Path;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
@@ -14,6 +17,8 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig,
     SignatureScheme,
 };
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::{Error, Result};
 
@@ -120,17 +125,25 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>> {
         .map_err(|_| Error::Usage(format!("'{host}' is not a valid TLS server name")))
 }
 
-/// One line for a failed TLS handshake, with a hint where one fits.
-pub fn describe_failure(error: &std::io::Error, host: &str) -> String {
-    let Some(tls) = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    else {
-        return format!(
+/// One line for a failed TLS handshake, with a hint where one fits. `sent_client_cert`
+/// tells a refused client certificate apart from a missing one.
+pub fn describe_failure(error: &io::Error, host: &str, sent_client_cert: bool) -> String {
+    match rustls_error(error) {
+        Some(tls) => describe_tls_error(tls, host, sent_client_cert),
+        None => format!(
             "TLS handshake with {host} failed: {}",
             crate::error::io_reason(error)
-        );
-    };
+        ),
+    }
+}
+
+fn rustls_error(error: &io::Error) -> Option<&rustls::Error> {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+pub fn describe_tls_error(tls: &rustls::Error, host: &str, sent_client_cert: bool) -> String {
     match tls {
         rustls::Error::InvalidCertificate(problem) => {
             let what = match problem {
@@ -153,14 +166,84 @@ pub fn describe_failure(error: &std::io::Error, host: &str) -> String {
             )
         }
         rustls::Error::AlertReceived(alert) => {
-            let hint = if format!("{alert:?}").contains("Certificate") {
-                " (the server may require a client certificate: --cert and --key)"
-            } else {
-                ""
+            let about_client_cert = format!("{alert:?}").contains("Certificate")
+                || *alert == rustls::AlertDescription::UnknownCA;
+            let hint = match (about_client_cert, sent_client_cert) {
+                (false, _) => "",
+                (true, false) => " (the server requires a client certificate: --cert and --key)",
+                (true, true) => " (the server did not accept the client certificate)",
             };
             format!("TLS handshake with {host} failed: the server sent alert {alert:?}{hint}")
         }
         other => format!("TLS handshake with {host} failed: {other}"),
+    }
+}
+
+/// Remembers the first TLS error that passes through the stream. A TLS 1.3 server checks
+/// the client certificate only after its own Finished, so the client learns of a refusal
+/// on its first read, in the middle of the WebSocket upgrade; this lets that failure still
+/// be reported as the TLS failure it is.
+pub struct TlsErrorProbe<S> {
+    inner: S,
+    seen: Arc<Mutex<Option<rustls::Error>>>,
+}
+
+impl<S> TlsErrorProbe<S> {
+    pub fn new(inner: S) -> Self {
+        TlsErrorProbe {
+            inner,
+            seen: Arc::default(),
+        }
+    }
+
+    /// Where the first TLS error will be, readable after the stream has moved on.
+    pub fn seen(&self) -> Arc<Mutex<Option<rustls::Error>>> {
+        self.seen.clone()
+    }
+
+    fn record<T>(&self, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if let Poll::Ready(Err(error)) = &poll
+            && let Some(tls) = rustls_error(error)
+        {
+            let mut seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            seen.get_or_insert_with(|| tls.clone());
+        }
+        poll
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for TlsErrorProbe<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        self.record(poll)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for TlsErrorProbe<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.record(poll)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.inner).poll_flush(cx);
+        self.record(poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.record(poll)
     }
 }
 

@@ -177,8 +177,9 @@ fn summarize(config: &BenchConfig, results: Vec<ConnectionResult>) -> Summary {
     }
 }
 
-/// Runs one connection: a producer keeps `window` messages in flight, the sink checks each
-/// echo against what was sent in that position.
+/// Runs one connection: `window` messages go out first, then each echo, once checked against
+/// what was sent in that position, releases the next message. With `--rate`, a paced producer
+/// sends instead, still never more than `window` ahead.
 async fn drive<S>(
     ws: crate::protocol::WebSocket<S>,
     config: Arc<BenchConfig>,
@@ -190,17 +191,30 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let (sender, mut outbox) = outbox(config.window + 1, usize::MAX);
-    let window = Arc::new(Semaphore::new(config.window));
+    let window = Arc::new(Semaphore::new(0));
     let sent_at = Arc::new(Mutex::new(VecDeque::with_capacity(config.window)));
-    let producer = tokio::spawn(produce(
-        sender.clone(),
-        config.clone(),
-        ring.clone(),
-        total,
-        window.clone(),
-        sent_at.clone(),
-    ));
+    let mut first = Vec::new();
+    let producer = if config.rate.is_some() {
+        window.add_permits(config.window);
+        Some(tokio::spawn(produce(
+            sender.clone(),
+            config.clone(),
+            ring.clone(),
+            total,
+            window.clone(),
+            sent_at.clone(),
+        )))
+    } else {
+        let now = Instant::now();
+        for sequence in 0..total.min(config.window as u64) {
+            lock(&sent_at).push_back(now);
+            first.push(Command::Send(ring_payload(&ring, sequence)));
+        }
+        None
+    };
     let mut sink = EchoChecker {
+        paced: producer.is_some(),
+        sent: first.len() as u64,
         sender,
         ring,
         sent_at,
@@ -218,15 +232,10 @@ where
             dropped: false,
         },
     };
-    let ending = session::run(
-        ws,
-        &config.connect.session,
-        &mut outbox,
-        Vec::new(),
-        &mut sink,
-    )
-    .await;
-    producer.abort();
+    let ending = session::run(ws, &config.connect.session, &mut outbox, first, &mut sink).await;
+    if let Some(producer) = producer {
+        producer.abort();
+    }
     let mut result = sink.result;
     result.dropped = ending != Ending::Local || sink.received < total;
     result
@@ -252,7 +261,7 @@ async fn produce(
         if let Some(pacer) = pacer.as_mut() {
             pacer.tick().await;
         }
-        let payload = ring[(sequence % ring.len() as u64) as usize].clone();
+        let payload = ring_payload(&ring, sequence);
         lock(&sent_at).push_back(Instant::now());
         if sender.send(Command::Send(payload)).await.is_err() {
             return;
@@ -260,7 +269,14 @@ async fn produce(
     }
 }
 
+fn ring_payload(ring: &[Payload], sequence: u64) -> Payload {
+    ring[(sequence % ring.len() as u64) as usize].clone()
+}
+
 struct EchoChecker {
+    /// A producer task sends (`--rate`); otherwise each echo sends the next message.
+    paced: bool,
+    sent: u64,
     sender: OutboxSender,
     ring: Arc<Vec<Payload>>,
     sent_at: Arc<Mutex<VecDeque<Instant>>>,
@@ -296,7 +312,16 @@ impl EventSink for EchoChecker {
         }
         self.received += 1;
         self.progress.fetch_add(1, Ordering::Relaxed);
-        self.window.add_permits(1);
+        if self.paced {
+            self.window.add_permits(1);
+        } else if self.sent < self.total {
+            // The queue holds `window + 1`, and at most `window` are ever in it.
+            lock(&self.sent_at).push_back(now);
+            let _ = self
+                .sender
+                .try_send(Command::Send(ring_payload(&self.ring, self.sent)));
+            self.sent += 1;
+        }
         if self.received == self.total {
             let _ = self.sender.control(Command::Close {
                 code: 1000,

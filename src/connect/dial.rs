@@ -102,25 +102,37 @@ async fn dial_once(
             if config.verbose {
                 printer.verbose(&format!("* via proxy {}\n", proxy.display()));
             }
-            proxy::connect(proxy, &host, port).await?
+            proxy::connect(proxy, &host, port, config.verbose.then_some(printer)).await?
         }
         None => connect_direct(&host, port).await?,
     };
     let _ = tcp.set_nodelay(true);
+    let sent_client_cert = config.tls.identity.is_some();
+    let mut late_tls_error = None;
     let stream: BoxedTransport = if secure {
         // Trust roots are loaded only here: ws:// never pays for them.
         let connector = TlsConnector::from(tls::client_config(&config.tls)?);
         let tls_stream = connector
             .connect(tls::server_name(&host)?, tcp)
             .await
-            .map_err(|error| Error::Tls(tls::describe_failure(&error, &host)))?;
-        Box::new(tls_stream)
+            .map_err(|error| Error::Tls(tls::describe_failure(&error, &host, sent_client_cert)))?;
+        let probe = tls::TlsErrorProbe::new(tls_stream);
+        late_tls_error = Some(probe.seen());
+        Box::new(probe)
     } else {
         Box::new(tcp)
     };
     client_handshake(stream, request, config.limits)
         .await
-        .map_err(|failure| {
+        .map_err(|mut failure| {
+            // A client certificate refused under TLS 1.3 shows up only now, as the upgrade's
+            // first read fails: report it as the TLS failure it is.
+            let late_tls_error =
+                late_tls_error.and_then(|seen| seen.lock().ok().and_then(|mut seen| seen.take()));
+            if let Some(tls_error) = late_tls_error {
+                failure.error =
+                    Error::Tls(tls::describe_tls_error(&tls_error, &host, sent_client_cert));
+            }
             if config.verbose {
                 if !failure.request_head.is_empty() {
                     printer.verbose(&super::prefix_lines("> ", &failure.request_head));

@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tokio::task::JoinHandle;
+
 use crate::config::ConnectConfig;
 use crate::error::{Error, Result};
 use crate::output::Printer;
@@ -67,7 +69,7 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             connection.ws,
             &config.session,
             &mut outbox,
-            first,
+            std::mem::take(&mut first),
             &mut sink,
         )
         .await;
@@ -78,28 +80,54 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             printer.flush();
             return exit_status(ending);
         }
-        // Reconnect: the -x messages go again, ahead of whatever input is queued.
         let mut failures = 0;
         connection = loop {
             let delay = backoff(failures);
+            let what = if failures == 0 {
+                describe_ending(&ending)
+            } else {
+                format!("attempt {failures} failed")
+            };
             failures += 1;
             printer.warn(&format!(
-                "{}; reconnecting in {:.1}s",
-                describe_ending(&ending),
+                "{what}; reconnecting in {:.1}s",
                 delay.as_secs_f64()
             ));
-            tokio::time::sleep(delay).await;
-            match dial::dial(&config, &printer).await {
-                Ok(connection) => break connection,
-                Err(error) => printer.warn(&error.to_string()),
+            let attempt = async {
+                tokio::time::sleep(delay).await;
+                dial::dial(&config, &printer).await
+            };
+            tokio::select! {
+                dialed = attempt => match dialed {
+                    Ok(connection) => break connection,
+                    Err(error) => printer.warn(&error.to_string()),
+                },
+                // Ctrl-C or Ctrl-D at the prompt: the user gives up on the connection. (In
+                // pipe mode SIGINT ends the process as usual.)
+                () = repl_ended(&mut input_task) => {
+                    printer.flush();
+                    return exit_status(ending);
+                }
             }
         };
+        // The -x messages go again, ahead of whatever input is queued.
         first = config
             .input
             .execute
             .iter()
             .map(|message| Command::Send(execute_payload(message, config.input.binary)))
             .collect();
+    }
+}
+
+/// Resolves once the REPL has ended; never without a REPL. Pipe input has no such signal:
+/// its Close at EOF waits in the queue for the next connection.
+async fn repl_ended(task: &mut Option<JoinHandle<()>>) {
+    match task {
+        Some(task) => {
+            let _ = task.await;
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -7,6 +7,7 @@ use tokio::net::TcpStream;
 use url::Url;
 
 use crate::error::{Error, Result, io_reason};
+use crate::output::Printer;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProxyKind {
@@ -30,8 +31,9 @@ impl Proxy {
         } else {
             format!("http://{text}")
         };
-        let url = Url::parse(&with_scheme)
-            .map_err(|error| Error::Usage(format!("invalid proxy URL '{text}': {error}")))?;
+        let url = Url::parse(&with_scheme).map_err(|error| {
+            Error::Usage(format!("invalid proxy URL '{}': {error}", redacted(text)))
+        })?;
         let (kind, default_port) = match url.scheme() {
             "http" => (ProxyKind::Http, 80),
             "socks5" | "socks5h" => (ProxyKind::Socks5, 1080),
@@ -44,7 +46,7 @@ impl Proxy {
         let host = url
             .host_str()
             .filter(|host| !host.is_empty())
-            .ok_or_else(|| Error::Usage(format!("proxy URL '{text}' has no host")))?
+            .ok_or_else(|| Error::Usage(format!("proxy URL '{}' has no host", redacted(text))))?
             .trim_matches(['[', ']'])
             .to_string();
         let credentials = (!url.username().is_empty()).then(|| {
@@ -69,6 +71,15 @@ impl Proxy {
         };
         format!("{scheme}://{}:{}", self.host, self.port)
     }
+}
+
+/// A proxy URL for an error message: a password may sit in it (from `*_PROXY` too).
+fn redacted(text: &str) -> String {
+    let Some(at) = text.rfind('@') else {
+        return text.to_string();
+    };
+    let start = text.find("://").map_or(0, |scheme| scheme + 3).min(at);
+    format!("{}***{}", &text[..start], &text[at..])
 }
 
 fn percent_decode(text: &str) -> String {
@@ -131,8 +142,14 @@ pub fn no_proxy_matches(list: &str, host: &str) -> bool {
         })
 }
 
-/// Opens a tunnel through `proxy` to `host:port`.
-pub async fn connect(proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream> {
+/// Opens a tunnel through `proxy` to `host:port`. With `verbose`, the HTTP CONNECT exchange
+/// is shown like the upgrade's, credentials masked.
+pub async fn connect(
+    proxy: &Proxy,
+    host: &str,
+    port: u16,
+    verbose: Option<&Printer>,
+) -> Result<TcpStream> {
     let hop = proxy.display();
     let stream = TcpStream::connect((proxy.host.as_str(), proxy.port))
         .await
@@ -141,7 +158,7 @@ pub async fn connect(proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream> 
             reason: io_reason(&error),
         })?;
     match proxy.kind {
-        ProxyKind::Http => http_connect(stream, proxy, host, port).await,
+        ProxyKind::Http => http_connect(stream, proxy, host, port, verbose).await,
         ProxyKind::Socks5 => socks5_connect(stream, proxy, host, port).await,
     }
 }
@@ -151,6 +168,7 @@ async fn http_connect(
     proxy: &Proxy,
     host: &str,
     port: u16,
+    verbose: Option<&Printer>,
 ) -> Result<TcpStream> {
     let hop = proxy.display();
     let authority = if host.contains(':') {
@@ -159,6 +177,13 @@ async fn http_connect(
         format!("{host}:{port}")
     };
     let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some(printer) = verbose {
+        let mut shown = request.clone();
+        if proxy.credentials.is_some() {
+            shown.push_str("Proxy-Authorization: Basic ********\r\n");
+        }
+        printer.verbose(&super::prefix_lines("> ", &shown));
+    }
     if let Some((user, pass)) = &proxy.credentials {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
         request.push_str(&format!("Proxy-Authorization: Basic {token}\r\n"));
@@ -188,21 +213,33 @@ async fn http_connect(
         }
         head.push(byte[0]);
     }
+    if let Some(printer) = verbose {
+        printer.verbose(&super::prefix_lines(
+            "< ",
+            String::from_utf8_lossy(&head).trim_end(),
+        ));
+    }
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut response = httparse::Response::new(&mut headers);
     response
         .parse(&head)
         .map_err(|error| failed(format!("the proxy sent a malformed reply: {error}")))?;
-    match response.code {
-        Some(200..=299) => Ok(stream),
-        Some(407) => Err(failed(
-            "the proxy requires authentication (407); put user:pass in the proxy URL".into(),
-        )),
-        Some(code) => Err(failed(format!(
-            "the proxy refused the tunnel: {code} {}",
-            response.reason.unwrap_or("")
+    let Some(code) = response.code else {
+        return Err(failed("the proxy sent no status".into()));
+    };
+    let status = format!("{code} {}", response.reason.unwrap_or(""))
+        .trim_end()
+        .to_string();
+    match (code, &proxy.credentials) {
+        (200..=299, _) => Ok(stream),
+        // 407 is the proxy's own "who are you"; tinyproxy answers wrong credentials with 401.
+        (401 | 407, None) => Err(failed(format!(
+            "the proxy requires authentication ({status}); put user:pass in the proxy URL"
         ))),
-        None => Err(failed("the proxy sent no status".into())),
+        (401 | 407, Some(_)) => Err(failed(format!(
+            "the proxy rejected the credentials ({status})"
+        ))),
+        _ => Err(failed(format!("the proxy refused the tunnel: {status}"))),
     }
 }
 
@@ -226,8 +263,24 @@ async fn socks5_connect(
         .map(|tunnel| tunnel.into_inner())
         .map_err(|error| Error::Connect {
             addr: format!("{host}:{port} through proxy {}", proxy.display()),
-            reason: error.to_string(),
+            reason: socks_reason(&error, proxy.credentials.is_some()),
         })
+}
+
+/// tokio-socks' errors, in the words of the rest of wsx.
+fn socks_reason(error: &tokio_socks::Error, sent_credentials: bool) -> String {
+    use tokio_socks::Error as Socks;
+    match error {
+        Socks::PasswordAuthFailure(_) => "the SOCKS5 proxy rejected the credentials".into(),
+        Socks::NoAcceptableAuthMethods if !sent_credentials => {
+            "the SOCKS5 proxy requires authentication; put user:pass in the proxy URL".into()
+        }
+        Socks::Io(error) => io_reason(error),
+        other => format!(
+            "the SOCKS5 proxy failed: {}",
+            other.to_string().to_lowercase()
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -244,6 +297,19 @@ mod tests {
         assert_eq!(Proxy::parse("socks5h://h").unwrap().port, 1080);
         assert_eq!(Proxy::parse("proxy:8080").unwrap().kind, ProxyKind::Http);
         assert!(Proxy::parse("ftp://h").is_err());
+    }
+
+    #[test]
+    fn errors_never_show_the_password() {
+        for bad in [
+            "http://u:secret@host:99999",
+            "http://u:secret@:1",
+            "u:secret@[::1",
+        ] {
+            let error = Proxy::parse(bad).unwrap_err().to_string();
+            assert!(!error.contains("secret"), "{error}");
+            assert!(error.contains("***@"), "{error}");
+        }
     }
 
     #[test]

@@ -222,6 +222,7 @@ where
             return ending;
         }
     }
+    session.flush().await;
     loop {
         let close_deadline = session.closing.as_ref().map(|(_, _, at)| *at);
         let flow = tokio::select! {

@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod peers;
+pub mod proxies;
 pub mod pty;
 pub mod third_party;
 

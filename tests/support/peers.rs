@@ -1,8 +1,12 @@
 //! Small scripted peers on 127.0.0.1:0 for behaviour no well-behaved server shows on demand:
-//! refusing the upgrade, closing with an error code, answering the handshake late.
+//! refusing the upgrade, closing with an error code, answering the handshake late, dropping
+//! a connection.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::Duration;
 
@@ -15,7 +19,14 @@ pub fn spawn_tcp_server<F>(handler: F) -> SocketAddr
 where
     F: Fn(TcpStream) + Send + Sync + Clone + 'static,
 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    spawn_tcp_server_on(TcpListener::bind("127.0.0.1:0").unwrap(), handler)
+}
+
+/// [`spawn_tcp_server`] on a listener the test bound itself (to a name, say).
+pub fn spawn_tcp_server_on<F>(listener: TcpListener, handler: F) -> SocketAddr
+where
+    F: Fn(TcpStream) + Send + Sync + Clone + 'static,
+{
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || {
         for stream in listener.incoming() {
@@ -52,6 +63,32 @@ pub fn echo(mut ws: WebSocket<TcpStream>) {
             Err(_) => return,
         }
     }
+}
+
+/// A server that fails its first client: it reads one message, reports it, and drops the
+/// TCP connection without a Close (1006 for the client). Later clients get an echo, and
+/// every message they send is reported too. Reports are `(connection number, message)`,
+/// numbered from 1.
+pub fn spawn_dropping_once_server() -> (SocketAddr, Receiver<(usize, String)>) {
+    let (sender, receiver) = mpsc::channel();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let addr = spawn_ws_server(move |mut ws| {
+        let number = connections.fetch_add(1, Ordering::SeqCst) + 1;
+        loop {
+            let message = match ws.read() {
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => message,
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            let text = String::from_utf8_lossy(&message.clone().into_data()).into_owned();
+            let _ = sender.send((number, text));
+            if number == 1 || ws.send(message).is_err() {
+                // Returning drops the socket: no Close frame.
+                return;
+            }
+        }
+    });
+    (addr, receiver)
 }
 
 /// Answers any request with a plain HTTP status instead of 101.
