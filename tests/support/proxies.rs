@@ -15,6 +15,34 @@ use super::{DEADLINE, scratch_dir};
 
 pub const APT_INSTALL: &str = "apt-get install tinyproxy microsocks";
 
+fn installed(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Installs the proxies from Debian's packages the first time a test needs them, so that
+/// `cargo test` works on a fresh machine (where the tests run as root, as in CI). Elsewhere
+/// the test fails and names the command.
+fn ensure_installed() {
+    static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        if installed("tinyproxy") && installed("microsocks") {
+            return;
+        }
+        let script = "apt-get update -qq && apt-get install -y -qq tinyproxy microsocks";
+        let _ = Command::new("sh")
+            .args(["-c", script])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    });
+}
+
 /// Attempts at finding a port: another process may take a released port before the proxy
 /// binds it, and then the proxy exits and we try the next one.
 const PORT_ATTEMPTS: usize = 5;
@@ -72,6 +100,7 @@ impl ProxyProcess {
     }
 
     fn start(kind: Kind, dir: &std::path::Path, command: impl Fn(u16) -> Command) -> ProxyProcess {
+        ensure_installed();
         let log = dir.join("proxy.log");
         let mut exits = Vec::new();
         for _ in 0..PORT_ATTEMPTS {
