@@ -27,11 +27,54 @@ pub struct Limits {
     pub max_frame_size: usize,
 }
 
+/// The server's read buffer per active connection. tungstenite allocates (and zeroes) it
+/// up front and reads at most this much per call: 16 KiB keeps bulk transfers within a few
+/// percent of 64 KiB while a busy connection costs an eighth of the 128 KiB default.
+const SERVER_READ_BUFFER: usize = 16 * 1024;
+
 impl Limits {
     pub(crate) fn config(self) -> WebSocketConfig {
         WebSocketConfig::default()
             .max_message_size(Some(self.max_message_size))
             .max_frame_size(Some(self.max_frame_size.min(self.max_message_size)))
+    }
+}
+
+/// A connection that has answered 101 but whose WebSocket state is not built yet: `serve`
+/// builds it (read buffer and all) only once the client sends or the server has something
+/// to send, so an idle connection costs a few hundred bytes instead of a read buffer.
+pub struct Upgraded<S> {
+    stream: S,
+    /// Bytes that came after the request head.
+    leftover: Vec<u8>,
+    limits: Limits,
+}
+
+impl<S> Upgraded<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Waits until the client sends its first byte; `false` when it closes the TCP
+    /// connection first (or it fails).
+    pub(crate) async fn client_spoke(&mut self) -> bool {
+        if !self.leftover.is_empty() {
+            return true;
+        }
+        let mut byte = [0u8; 1];
+        match self.stream.read(&mut byte).await {
+            Ok(1) => {
+                self.leftover.push(byte[0]);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Builds the WebSocket, handing it the bytes already read.
+    pub(crate) async fn into_websocket(self) -> WebSocketStream<S> {
+        let config = self.limits.config().read_buffer_size(SERVER_READ_BUFFER);
+        WebSocketStream::from_partially_read(self.stream, self.leftover, Role::Server, Some(config))
+            .await
     }
 }
 
@@ -294,6 +337,14 @@ impl IncomingRequest {
         self.request.headers().get(name)?.to_str().ok()
     }
 
+    /// Every header as (lower-case name, raw value); a repeated header comes once per line.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()))
+    }
+
     /// True when the client asks for a WebSocket (an `Upgrade: websocket` header).
     pub fn wants_websocket(&self) -> bool {
         self.header("upgrade")
@@ -319,17 +370,20 @@ pub async fn read_request<S>(stream: &mut S) -> Result<IncomingRequest, RequestE
 where
     S: AsyncRead + Unpin,
 {
+    // Read straight into the heap buffer: a stack array here would live in every
+    // connection's task for as long as the connection does.
     let mut buffer = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 2048];
     loop {
+        if buffer.capacity() == buffer.len() {
+            buffer.reserve(1024);
+        }
         let read = stream
-            .read(&mut chunk)
+            .read_buf(&mut buffer)
             .await
             .map_err(|_| RequestError::Closed)?;
         if read == 0 {
             return Err(RequestError::Closed);
         }
-        buffer.extend_from_slice(&chunk[..read]);
         if let Some(request) = parse_request(&buffer)? {
             return Ok(request);
         }
@@ -406,13 +460,13 @@ pub struct UpgradeRefused {
 }
 
 /// Completes the handshake for a request that asked for a WebSocket: checks it as RFC 6455
-/// §4.2.1 requires, answers 101 (with the chosen subprotocol), and starts the session.
+/// §4.2.1 requires, and answers 101 (with the chosen subprotocol).
 pub async fn upgrade<S>(
     mut stream: S,
     request: IncomingRequest,
     subprotocol: Option<&str>,
     limits: Limits,
-) -> Result<WebSocketStream<S>, (S, UpgradeRefused)>
+) -> Result<Upgraded<S>, (S, UpgradeRefused)>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -454,13 +508,11 @@ where
             },
         ));
     }
-    Ok(WebSocketStream::from_partially_read(
+    Ok(Upgraded {
         stream,
-        request.leftover,
-        Role::Server,
-        Some(limits.config()),
-    )
-    .await)
+        leftover: request.leftover,
+        limits,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ pub mod input;
 pub mod message;
 pub mod session;
 
-pub use handshake::Limits;
+pub use handshake::{Limits, Upgraded};
 pub use message::{Event, Payload, Side};
 pub use session::{Command, Ending, EventSink, OutboxSender, SessionOptions};
 

@@ -19,6 +19,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use super::handshake::Upgraded;
 use super::message::{Event, Payload, Side, close_frame, describe_close, from_close_frame};
 
 /// How many ready frames or queued commands are handled before the loop flushes and looks at
@@ -189,6 +190,39 @@ struct Session<'a, S, K> {
     closing: Option<(u16, String, Instant)>,
     awaiting_pong: bool,
     unflushed: bool,
+}
+
+/// Runs a server connection. While the client is silent and nothing is queued for it, the
+/// connection stays an [`Upgraded`] socket with no WebSocket buffers; the first byte from
+/// the client, or the first command, brings the session to life.
+pub async fn run_server<S, K>(
+    mut upgraded: Upgraded<S>,
+    options: &SessionOptions,
+    outbox: &mut Outbox,
+    mut first: Vec<Command>,
+    sink: &mut K,
+) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    K: EventSink,
+{
+    // Pings must go out on time, so a pinging server skips the dormant phase.
+    if first.is_empty() && options.ping_interval.is_none() {
+        tokio::select! {
+            spoke = upgraded.client_spoke() => if !spoke {
+                let detail = "client closed the connection without a Close frame".to_string();
+                sink.event(Event::Error(format!("{detail} ({})", describe_close(Some(1006), ""))));
+                return Ending::Lost(detail);
+            },
+            Some(command) = outbox.control.recv() => first.push(command),
+            Some(command) = outbox.data.recv() => {
+                outbox.queued_bytes.fetch_sub(command.queued_bytes(), Ordering::Relaxed);
+                first.push(command);
+            }
+        }
+    }
+    let ws = upgraded.into_websocket().await;
+    run(ws, options, outbox, first, sink).await
 }
 
 /// Runs the connection until it ends: first sends `first`, then the outbox's commands in

@@ -11,7 +11,7 @@ use super::Server;
 use crate::config::ServeMode;
 use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
 use crate::protocol::session::{self, outbox};
-use crate::protocol::{BoxedTransport, Event, EventSink, WebSocket};
+use crate::protocol::{BoxedTransport, Event, EventSink, Upgraded};
 
 /// The built-in test page, served for a plain `GET /` (no external assets).
 const PAGE: &str = include_str!("page.html");
@@ -56,7 +56,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
         server: server.clone(),
         id,
     };
-    session::run(
+    session::run_server(
         ws,
         &server.session,
         &mut outbox,
@@ -68,7 +68,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
 }
 
 struct Opened {
-    ws: WebSocket<BoxedTransport>,
+    ws: Upgraded<BoxedTransport>,
     path: String,
     subprotocol: Option<String>,
     host: String,
