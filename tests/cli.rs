@@ -3,6 +3,7 @@
 mod support;
 
 mod exit_codes;
+mod hostile;
 mod interop;
 mod jsonl;
 mod pipe;

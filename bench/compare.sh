@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Compares echo servers side by side in one run, interleaved, with `wsx bench` (release) as
+# the load generator for every server: wsx serve --echo, websocat 1.14 (mirror:), Node ws,
+# and a raw TCP echo (examples/tcp_echo.rs) as the ceiling for bulk transfers. Also measures
+# server memory per idle connection and the 200,000-line pipe client against websocat's.
+#
+# usage: bench/compare.sh [ROUNDS]          (default 3; each figure is the median of ROUNDS)
+# env:   BENCH_TOOLS=dir  where websocat is installed if absent (default target/bench-tools)
+#        IDLE=N           idle connections for the memory figure (default 5000)
+#
+# Numbers move a lot between runs on a shared 2-core machine: compare the ratios within one
+# run, not absolute figures across runs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+ROUNDS="${1:-3}"
+IDLE="${IDLE:-5000}"
+TOOLS="${BENCH_TOOLS:-$ROOT/target/bench-tools}"
+WORK="$(mktemp -d)"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# --- tools -------------------------------------------------------------------------------
+WEBSOCAT="$(command -v websocat || true)"
+if [ -z "$WEBSOCAT" ]; then
+  WEBSOCAT="$TOOLS/bin/websocat"
+  [ -x "$WEBSOCAT" ] || cargo install --quiet --locked websocat --version 1.14.1 --root "$TOOLS"
+fi
+[ -d tests/peers/node_modules/ws ] || npm ci --prefix tests/peers --no-audit --no-fund --silent
+cargo build --quiet --release --bin wsx --example tcp_echo
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+WSX="$TARGET/release/wsx"
+TCP_ECHO="$TARGET/release/examples/tcp_echo"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+wait_for() { # file pattern -> prints the matching line
+  for _ in $(seq 1 200); do
+    if grep -m1 "$2" "$1" 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# --- servers -----------------------------------------------------------------------------
+"$WSX" serve 127.0.0.1:0 --echo -q 2> "$WORK/wsx.log" & pids+=($!); WSX_PID=$!
+WSX_URL="$(wait_for "$WORK/wsx.log" 'listening on' | sed 's/.*listening on //')"
+port="$(free_port)"
+"$WEBSOCAT" -t -E "ws-l:127.0.0.1:$port" mirror: 2>/dev/null & pids+=($!); WEBSOCAT_PID=$!
+WEBSOCAT_URL="ws://127.0.0.1:$port"
+port="$(free_port)"
+# Binary mode and a 1 MiB buffer: by default websocat turns binary into text and splits
+# messages over 64 KiB.
+"$WEBSOCAT" -b -B 1048576 -E "ws-l:127.0.0.1:$port" mirror: 2>/dev/null & pids+=($!)
+WEBSOCAT_BIN_URL="ws://127.0.0.1:$port"
+node tests/peers/ws_echo_server.js > "$WORK/node.log" 2>&1 & pids+=($!); NODE_PID=$!
+NODE_URL="$(wait_for "$WORK/node.log" 'listening on' | sed 's/.*listening on //')"
+"$TCP_ECHO" serve 2> "$WORK/tcp.log" & pids+=($!)
+TCP_ADDR="$(wait_for "$WORK/tcp.log" 'listening on' | sed 's/.*tcp:\/\///')"
+for url in "$WEBSOCAT_URL" "$WEBSOCAT_BIN_URL"; do
+  for _ in $(seq 1 100); do "$WSX" connect "$url" -q -x ready -n 1 >/dev/null 2>&1 </dev/null && break; sleep 0.05; done
+done
+
+# --- measurements ------------------------------------------------------------------------
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+bench_rate() { # url field args... -> messages/s or MB/s from the --jsonl summary
+  local url=$1 field=$2; shift 2
+  "$WSX" bench "$url" -q --jsonl "$@" | python3 -c "import json,sys; print(json.load(sys.stdin)['$field'])"
+}
+
+declare -A results
+run_workload() { # name field args...
+  local name=$1 field=$2; shift 2
+  local -A samples=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    samples[wsx]+="$(bench_rate "$WSX_URL" "$field" "$@") "
+    if [[ " $* " == *" --binary "* ]]; then
+      samples[websocat]+="$(bench_rate "$WEBSOCAT_BIN_URL" "$field" "$@") "
+    else
+      samples[websocat]+="$(bench_rate "$WEBSOCAT_URL" "$field" "$@") "
+    fi
+    samples[node]+="$(bench_rate "$NODE_URL" "$field" "$@") "
+  done
+  for server in wsx websocat node; do
+    results[$name,$server]="$(echo "${samples[$server]}" | tr ' ' '\n' | grep . | median)"
+  done
+}
+
+echo "measuring ($ROUNDS rounds, interleaved)..." >&2
+run_workload small1 messages_per_s -c 1 -W 64 --size 32 -n 300000
+run_workload small64 messages_per_s -c 64 -W 16 --size 32 -n 300000
+run_workload bulk mb_per_s -c 4 -W 8 --size 64KiB --binary -n 20000
+tcp_samples=""
+for _ in $(seq 1 "$ROUNDS"); do
+  tcp_samples+="$("$TCP_ECHO" bench "$TCP_ADDR" 4 8 65536 20000 | cut -d' ' -f1) "
+done
+results[bulk,tcp]="$(echo "$tcp_samples" | tr ' ' '\n' | grep . | median)"
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+idle_bytes() { # pid url -> bytes of server RSS per idle connection
+  local pid=$1 url=$2 hostport before after
+  hostport="${url#ws://}"; hostport="${hostport%%/*}"
+  before="$(rss_kb "$pid")"
+  mkfifo "$WORK/hold"
+  python3 bench/idle_clients.py "${hostport%:*}" "${hostport##*:}" "$IDLE" < "$WORK/hold" > "$WORK/idle.out" &
+  local holder=$!
+  exec 7> "$WORK/hold"
+  wait_for "$WORK/idle.out" ready > /dev/null
+  sleep 1
+  after="$(rss_kb "$pid")"
+  exec 7>&-
+  wait "$holder" 2>/dev/null || true
+  rm -f "$WORK/hold"
+  echo $(( (after - before) * 1024 / IDLE ))
+  sleep 1
+}
+echo "idle connections..." >&2
+results[idle,wsx]="$(idle_bytes "$WSX_PID" "$WSX_URL")"
+results[idle,websocat]="$(idle_bytes "$WEBSOCAT_PID" "$WEBSOCAT_URL")"
+results[idle,node]="$(idle_bytes "$NODE_PID" "$NODE_URL")"
+
+echo "pipe clients..." >&2
+seq 1 200000 > "$WORK/lines"
+pipe_rate() { # command... -> lines/s for the whole command, checking every line came back
+  local start end count
+  start="$(date +%s.%N)"
+  count="$("$@" < "$WORK/lines" | wc -l)"
+  end="$(date +%s.%N)"
+  [ "$count" -eq 200000 ] || { echo "only $count of 200000 lines came back" >&2; echo 0; return; }
+  python3 -c "print(200000 / ($end - $start))"
+}
+wsx_pipe=""; websocat_pipe=""
+for _ in $(seq 1 "$ROUNDS"); do
+  wsx_pipe+="$(pipe_rate "$WSX" connect "$WSX_URL" -q) "
+  websocat_pipe+="$(pipe_rate "$WEBSOCAT" "$WSX_URL") "
+done
+results[pipe,wsx]="$(echo "$wsx_pipe" | tr ' ' '\n' | grep . | median)"
+results[pipe,websocat]="$(echo "$websocat_pipe" | tr ' ' '\n' | grep . | median)"
+
+# --- report ------------------------------------------------------------------------------
+fmt() { python3 -c "import sys; v=float(sys.argv[1]); print(f'{v/1e6:.2f} M' if v >= 1e6 else f'{v/1e3:.0f} k' if v >= 1e3 else f'{v:.0f}')" "$1"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.1f}×')" "$1" "$2"; }
+echo
+echo "$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr); median of $ROUNDS"
+echo
+echo "| workload | wsx | websocat 1.14 | Node ws | raw TCP | wsx / websocat |"
+echo "|---|---|---|---|---|---|"
+echo "| 1 connection, 64 in flight, 32 B (msg/s) | $(fmt "${results[small1,wsx]}") | $(fmt "${results[small1,websocat]}") | $(fmt "${results[small1,node]}") | | $(ratio "${results[small1,wsx]}" "${results[small1,websocat]}") |"
+echo "| 64 connections, 16 in flight, 32 B (msg/s) | $(fmt "${results[small64,wsx]}") | $(fmt "${results[small64,websocat]}") | $(fmt "${results[small64,node]}") | | $(ratio "${results[small64,wsx]}" "${results[small64,websocat]}") |"
+echo "| 4 connections, 8 in flight, 64 KiB (MB/s) | $(printf %.0f "${results[bulk,wsx]}") | $(printf %.0f "${results[bulk,websocat]}") | $(printf %.0f "${results[bulk,node]}") | $(printf %.0f "${results[bulk,tcp]}") | $(ratio "${results[bulk,wsx]}" "${results[bulk,websocat]}") |"
+echo "| $IDLE idle connections, server RSS each (bytes, lower is better) | ${results[idle,wsx]} | ${results[idle,websocat]} | ${results[idle,node]} | | $(ratio "${results[idle,websocat]}" "${results[idle,wsx]}") less |"
+echo "| pipe client, 200,000 lines through wsx serve --echo (lines/s) | $(fmt "${results[pipe,wsx]}") | $(fmt "${results[pipe,websocat]}") | | | $(ratio "${results[pipe,wsx]}" "${results[pipe,websocat]}") |"
