@@ -33,9 +33,14 @@ fn main() {
 
 async fn serve() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    eprintln!("listening on tcp://{}", listener.local_addr().expect("address"));
+    eprintln!(
+        "listening on tcp://{}",
+        listener.local_addr().expect("address")
+    );
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else { continue };
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
             // A large buffer, as a fair ceiling: each read takes whatever has arrived.
@@ -61,7 +66,12 @@ async fn bench(addr: &str, connections: usize, window: usize, size: usize, block
     for _ in 0..connections {
         let stream = TcpStream::connect(addr).await.expect("connect");
         let _ = stream.set_nodelay(true);
-        tasks.push(tokio::spawn(run_connection(stream, window, size, per_connection)));
+        tasks.push(tokio::spawn(run_connection(
+            stream,
+            window,
+            size,
+            per_connection,
+        )));
     }
     for task in tasks {
         task.await.expect("connection task");
