@@ -13,13 +13,26 @@ use clap::{Args, Parser, Subcommand};
     name = "wsx",
     version,
     about = "WebSocket testing from the command line: a REPL for people, a pipe for scripts",
-    arg_required_else_help = true,
-    after_help = "Examples:\n  wsx connect ws://127.0.0.1:8080        interactive session\n  echo hello | wsx ws://127.0.0.1:8080    send one message, print replies\n  wsx serve --echo                        echo server on 127.0.0.1:8080"
+    after_help = "Examples:\n  wsx connect ws://127.0.0.1:8080        interactive session\n  echo hello | wsx ws://127.0.0.1:8080    send one message, print replies\n  wsx serve --echo                        echo server on 127.0.0.1:8080\n  wsx completions bash > ~/.local/share/bash-completion/completions/wsx"
 )]
 pub struct Cli {
+    /// None when `wsx` runs without arguments: then `main` prints [`SHORT_USAGE`].
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
+
+/// What a bare `wsx` prints (on stderr, exit 2): clap's full help is a wall of text for
+/// someone who only wanted a hint, and its missing-subcommand error reads like a failure.
+pub const SHORT_USAGE: &str = "\
+wsx: WebSocket testing from the command line
+
+  wsx connect ws://127.0.0.1:8080      talk to a server (a REPL on a terminal)
+  echo hi | wsx ws://127.0.0.1:8080    send stdin lines, print the replies
+  wsx serve 0 --echo                   run an echo server on a free port
+  wsx bench ws://127.0.0.1:8080        measure throughput and latency
+
+Run 'wsx --help' for more, or 'wsx <COMMAND> --help' for one command.
+";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -29,10 +42,10 @@ pub enum Command {
         after_help = "Examples:\n  wsx connect ws://127.0.0.1:8080\n  echo '{\"op\":\"sub\"}' | wsx connect wss://example.test/feed -n 5\n  wsx connect ws://127.0.0.1:8080 -x hello -n 1\n  wsx connect ws://127.0.0.1:8080 --jsonl < messages.txt"
     )]
     Connect(ConnectArgs),
-    /// Run a WebSocket server (operator console, echo or broadcast relay)
+    /// Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)
     #[command(
         visible_alias = "s",
-        after_help = "Examples:\n  wsx serve                      console on ws://127.0.0.1:8080\n  wsx serve 0 --echo             echo server on a free port\n  wsx serve 9000 --broadcast     chat relay\n  wsx serve [::1]:9000 -s chat   accept subprotocol 'chat'"
+        after_help = "Examples:\n  wsx serve                      console on ws://127.0.0.1:8080\n  wsx serve 0 --echo             echo server on a free port\n  wsx serve 9000 --broadcast     chat relay\n  wsx serve [::1]:9000 -s chat   accept subprotocol 'chat'\n  wsx serve --exec -- ./bot.sh   run ./bot.sh for each client"
     )]
     Serve(ServeArgs),
     /// Load-test an echo endpoint: throughput and round-trip latency
@@ -40,6 +53,32 @@ pub enum Command {
         after_help = "Examples:\n  wsx bench ws://127.0.0.1:8080\n  wsx bench ws://127.0.0.1:8080 -c 64 -W 16 -n 1000000\n  wsx bench ws://127.0.0.1:8080 -c 4 -W 8 --size 64KiB --binary\n  wsx bench ws://127.0.0.1:8080 --rate 5000 --jsonl"
     )]
     Bench(BenchArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  wsx completions bash > ~/.local/share/bash-completion/completions/wsx\n  wsx completions zsh > ~/.zfunc/_wsx\n  wsx completions fish > ~/.config/fish/completions/wsx.fish\n  wsx completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff)
+    #[command(
+        after_help = "Examples:\n  wsx man | man -l -\n  wsx man connect | man -l -\n  wsx man > ~/.local/share/man/man1/wsx.1"
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    pub shell: clap_complete::Shell,
+}
+
+/// The commands that have a man page of their own (`wsx-connect(1)`, …), besides `wsx(1)`.
+pub const MAN_PAGE_COMMANDS: [&str; 5] = ["connect", "serve", "bench", "completions", "man"];
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print; without it, the page of wsx itself
+    #[arg(value_name = "COMMAND", value_parser = MAN_PAGE_COMMANDS)]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +185,10 @@ pub struct CommonArgs {
     /// Plain output without colors (also NO_COLOR)
     #[arg(long)]
     pub no_color: bool,
+
+    /// Indent JSON messages in the REPL (pipe output stays as received)
+    #[arg(long)]
+    pub pretty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -234,6 +277,15 @@ pub struct ServeArgs {
     #[arg(long)]
     pub broadcast: bool,
 
+    /// Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines
+    /// of its stdout out as messages
+    #[arg(long, conflicts_with_all = ["echo", "broadcast"], requires = "program")]
+    pub exec: bool,
+
+    /// The --exec program and its arguments (no shell)
+    #[arg(last = true, value_name = "PROGRAM", requires = "exec")]
+    pub program: Vec<OsString>,
+
     /// Accepted subprotocol (repeatable; the first one in this list that the client offers wins)
     #[arg(short, long = "subprotocol", value_name = "PROTOCOL")]
     pub subprotocols: Vec<String>,
@@ -316,6 +368,56 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// The `wsx …` command of each line under "Examples:", without what the shell does
+    /// around it (pipes, redirections) and the description after two spaces.
+    fn example_commands(help: &str) -> Vec<Vec<String>> {
+        help.lines()
+            .skip_while(|line| *line != "Examples:")
+            .skip(1)
+            .map(|line| {
+                let start = line.find("wsx ").expect("an example runs wsx");
+                let command = [" |", " <", " >", "  "]
+                    .iter()
+                    .fold(&line[start..], |command, end| {
+                        command.split(end).next().unwrap_or(command)
+                    });
+                command.split_whitespace().map(String::from).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn help_examples_parse() {
+        let root = Cli::command();
+        let mut helps = vec![("wsx", root.get_after_help().unwrap().to_string())];
+        for command in root.get_subcommands() {
+            let help = command
+                .get_after_help()
+                .expect("every command has examples");
+            helps.push((command.get_name(), help.to_string()));
+        }
+        for (name, help) in helps {
+            let examples = example_commands(&help);
+            assert!(examples.len() >= 3, "{name}: {} examples", examples.len());
+            for words in examples {
+                let args = normalize_args(words.iter().map(OsString::from).collect());
+                if let Err(error) = Cli::try_parse_from(args) {
+                    panic!("example {words:?} does not parse: {error}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_visible_command_has_a_man_page() {
+        let names: Vec<_> = Cli::command()
+            .get_subcommands()
+            .filter(|command| !command.is_hide_set())
+            .map(|command| command.get_name().to_string())
+            .collect();
+        assert_eq!(names, MAN_PAGE_COMMANDS);
     }
 
     #[test]

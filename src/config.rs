@@ -1,6 +1,7 @@
 //! From parsed flags to validated settings: URL defaulting, header and address parsing,
 //! durations, and the REPL-or-pipe decision. Errors here are usage errors (exit 2).
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -54,12 +55,21 @@ pub struct ConnectConfig {
     pub output: OutputOptions,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServeMode {
     /// The operator types (or pipes) what goes to clients.
     Console,
     Echo,
     Broadcast,
+    /// `--exec`: each client talks to its own child process.
+    Exec(Program),
+}
+
+/// The `--exec` program and its arguments, run without a shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub path: OsString,
+    pub args: Vec<OsString>,
 }
 
 /// `serve --cert/--key [--client-ca]`.
@@ -142,6 +152,8 @@ fn output_options(
         show_ping_pong: common.show_ping_pong,
         binary_output: common.binary_output,
         payloads_on_stdout,
+        pretty: common.pretty,
+        transcript: interactive,
     }
 }
 
@@ -296,6 +308,11 @@ impl TryFrom<ServeArgs> for ServeConfig {
             ServeMode::Echo
         } else if args.broadcast {
             ServeMode::Broadcast
+        } else if let Some((path, program_args)) = args.program.split_first() {
+            ServeMode::Exec(Program {
+                path: path.clone(),
+                args: program_args.to_vec(),
+            })
         } else {
             ServeMode::Console
         };
@@ -305,6 +322,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
         }
         let console = mode == ServeMode::Console;
         let interactive = console && terminals() && !common.jsonl;
+        let session = session_options(common, mode == ServeMode::Echo)?;
         Ok(ServeConfig {
             host,
             port,
@@ -326,7 +344,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             queue_bytes: QUEUE_BYTES,
             page: !args.no_page,
             limits: limits(common),
-            session: session_options(common, mode == ServeMode::Echo)?,
+            session,
             input: InputOptions {
                 binary: common.binary,
                 execute: common.execute.clone(),
@@ -424,6 +442,8 @@ impl TryFrom<BenchArgs> for BenchConfig {
                 show_ping_pong: false,
                 binary_output: BinaryOutput::Raw,
                 payloads_on_stdout: false,
+                pretty: false,
+                transcript: false,
             },
         };
         Ok(BenchConfig {

@@ -5,12 +5,14 @@ mod cli;
 mod config;
 mod connect;
 mod error;
+mod generate;
 mod output;
 mod protocol;
 mod repl;
 mod serve;
 mod tls;
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -33,7 +35,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        eprint!("{}", cli::SHORT_USAGE);
+        return Ok(ExitCode::from(2));
+    };
+    match command {
+        Command::Completions(args) => print_generated(&generate::completions(args.shell)),
+        Command::Man(args) => {
+            let page = generate::man_page(args.command.as_deref())
+                .map_err(|error| Error::io("cannot render the man page", error))?;
+            print_generated(&page)
+        }
         Command::Connect(args) => {
             let config = config::ConnectConfig::try_from(args)?;
             let printer = printer(config.output.clone())?;
@@ -49,6 +61,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let printer = printer(config.output.clone())?;
             serve::run(config, printer)
         }
+    }
+}
+
+/// Writes a completion script or man page on stdout; a reader that stops early
+/// (`wsx man | head`) is no error.
+fn print_generated(text: &[u8]) -> Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("cannot write to stdout", error))
+        }
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -2,10 +2,14 @@
 
 mod support;
 
+mod exec;
 mod exit_codes;
+mod generated;
+mod help;
 mod hostile;
 mod interop;
 mod jsonl;
+mod page;
 mod pipe;
 mod proxy;
 mod reconnect;

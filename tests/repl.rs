@@ -6,7 +6,7 @@ use std::process::Stdio;
 use serde_json::Value;
 
 use crate::support::pty::Terminal;
-use crate::support::{Server, text};
+use crate::support::{Lines, Server, scratch_dir, text};
 
 #[test]
 fn typed_lines_reach_the_server_and_echoes_appear() {
@@ -16,7 +16,8 @@ fn typed_lines_reach_the_server_and_echoes_appear() {
     terminal.type_keys("hello there\r");
     terminal.wait_for("< hello there");
     terminal.type_keys("/binary 68 69\r");
-    terminal.wait_for("< [binary, 2 bytes] 68 69");
+    terminal.wait_for("< [binary, 2 bytes]");
+    terminal.wait_for("  00000000  68 69                                             |hi|");
     terminal.type_keys("\x04");
     assert!(terminal.wait_exit().success());
 }
@@ -98,4 +99,119 @@ fn execute_with_a_terminal_stdin_does_not_read_it() {
     let status = terminal.wait_exit();
     assert!(status.success(), "screen:\n{}", terminal.contents());
     assert!(text(terminal.contents().as_bytes()).contains("only this"));
+}
+
+/// The REPL's greeting, printed through the editor once it is reading keys in raw mode.
+/// (Keys typed before then would meet the terminal's line discipline instead.)
+const PROMPT_READY: &str = "Ctrl-D quits";
+
+#[test]
+fn tab_completes_slash_commands() {
+    let mut server = Server::start(&[]);
+    let mut terminal = Terminal::spawn(&["connect", &server.url, "--no-color"]);
+    terminal.wait_for(PROMPT_READY);
+    terminal.type_keys("/cl\t");
+    terminal.wait_until("the prompt holds /close", |_| {
+        terminal.cursor_row() == "> /close"
+    });
+    terminal.type_keys("4001\r");
+    assert!(terminal.wait_exit().success());
+    server.stderr.wait_for("[1] closed by peer: 4001");
+}
+
+/// The one `message` event a `--jsonl` server logs, as JSON.
+fn next_message(events: &mut Lines) -> Value {
+    serde_json::from_str(&events.wait_for("\"message\"")).unwrap()
+}
+
+#[test]
+fn multi_sends_the_lines_up_to_an_empty_one_as_one_message() {
+    let mut server = Server::start(&["--jsonl"]);
+    let mut events = server.stdout_lines();
+    let terminal = Terminal::spawn(&["connect", &server.url, "--no-color"]);
+    terminal.wait_for(PROMPT_READY);
+    // All at once, as a fast typist or a paste without bracketed paste sends them: keys
+    // that arrive while a line is being accepted belong to the next one.
+    terminal.type_keys("/multi\rline one\r/not a command\r\r");
+    assert_eq!(
+        next_message(&mut events)["data"],
+        "line one\n/not a command"
+    );
+    terminal.wait_for("... /not a command");
+    // Back to one line per message.
+    terminal.type_keys("single\r");
+    assert_eq!(next_message(&mut events)["data"], "single");
+}
+
+#[test]
+fn a_pasted_block_of_lines_is_one_message() {
+    let mut server = Server::start(&["--jsonl"]);
+    let mut events = server.stdout_lines();
+    let terminal = Terminal::spawn(&["connect", &server.url, "--no-color"]);
+    terminal.wait_for(PROMPT_READY);
+    terminal.type_keys("\x1b[200~line one\nline two\x1b[201~\r");
+    assert_eq!(next_message(&mut events)["data"], "line one\nline two");
+}
+
+#[test]
+fn save_writes_the_session_as_json_lines() {
+    let server = Server::start(&["--echo"]);
+    let terminal = Terminal::spawn(&["connect", &server.url, "--no-color"]);
+    terminal.wait_for(PROMPT_READY);
+    terminal.type_keys("hello\r");
+    terminal.wait_for("< hello");
+    let path = scratch_dir().join("session.jsonl");
+    terminal.type_keys(&format!("/save {}\r", path.display()));
+    terminal.wait_for("saved 3 events to");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    let events: Vec<Value> = saved
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line:?}: {e}")))
+        .collect();
+    assert_eq!(events[0]["event"], "open");
+    assert_eq!(events[0]["url"], format!("{}/", server.url));
+    assert_eq!(
+        (&events[1]["event"], &events[1]["data"], &events[1]["by"]),
+        (&"message".into(), &"hello".into(), &"self".into())
+    );
+    assert_eq!(
+        (&events[2]["event"], &events[2]["data"], &events[2]["by"]),
+        (&"message".into(), &"hello".into(), &Value::Null)
+    );
+    assert!(events.iter().all(|event| event["ts"].is_string()));
+}
+
+#[test]
+fn pretty_indents_json_from_the_server() {
+    let mut server = Server::start_with_stdin(&[], Stdio::piped());
+    let mut console = server.stdin();
+    let terminal = Terminal::spawn(&["connect", &server.url, "--no-color", "--pretty", "-t"]);
+    terminal.wait_for(PROMPT_READY);
+    server.stderr.wait_for("[1] connected");
+    writeln!(console, r#"{{"op":"tick","data":[1,2]}}"#).unwrap();
+    writeln!(console, "not json").unwrap();
+    terminal.wait_for("< not json");
+    let rows = terminal.rows();
+    let first = rows
+        .iter()
+        .position(|row| row.ends_with("< {"))
+        .unwrap_or_else(|| panic!("rows: {rows:#?}"));
+    assert_eq!(
+        rows[first + 1..first + 7],
+        [
+            r#"    "op": "tick","#,
+            r#"    "data": ["#,
+            "      1,",
+            "      2",
+            "    ]",
+            "  }",
+        ],
+        "rows: {rows:#?}"
+    );
+    // -t: the time of day (UTC) before the marker.
+    let time = &rows[first][..12];
+    assert!(
+        time.len() == 12 && time.as_bytes()[2] == b':' && time.as_bytes()[8] == b'.',
+        "{time:?}"
+    );
 }

@@ -18,17 +18,19 @@ pub fn start(
     sender: OutboxSender,
     printer: Arc<Printer>,
 ) -> Result<(TerminalGuard, JoinHandle<()>)> {
-    let (mut lines, terminal) = repl::start(printer.clone(), "> ".to_string())
-        .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
+    let (mut lines, terminal) =
+        repl::start(printer.clone(), "> ".to_string(), command::names(false))
+            .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
     printer.info("type a message and Enter to send it; /help lists commands, Ctrl-D quits");
     let binary = config.input.binary;
     let task = tokio::spawn(async move {
         while let Some(input) = lines.recv().await {
-            let line = match input {
-                Input::Line(line) => line,
+            let parsed = match input {
+                Input::Line(line) => command::parse(&line),
+                Input::Message(text) => Ok(ReplCommand::Text(text)),
                 Input::End => break,
             };
-            let command = match command::parse(&line) {
+            let command = match parsed {
                 Ok(command) => command,
                 Err(error) => {
                     printer.warn(&error);
@@ -58,8 +60,15 @@ fn to_session_command(command: ReplCommand, binary: bool, printer: &Printer) -> 
         return None;
     }
     Some(match command {
-        ReplCommand::Text(text) if binary => Command::Send(Payload::binary(text.into_bytes())),
-        ReplCommand::Text(text) => Command::Send(Payload::text(text)),
+        ReplCommand::Text(text) => {
+            let payload = if binary {
+                Payload::binary(text.into_bytes())
+            } else {
+                Payload::text(text)
+            };
+            printer.typed(None, &payload);
+            Command::Send(payload)
+        }
         ReplCommand::Binary(data) => {
             let payload = Payload::binary(data);
             printer.sent(None, &payload);
@@ -74,6 +83,10 @@ fn to_session_command(command: ReplCommand, binary: bool, printer: &Printer) -> 
         },
         ReplCommand::Help => {
             printer.info(&command::help(false));
+            return None;
+        }
+        ReplCommand::Save(path) => {
+            repl::save_transcript(printer, &path);
             return None;
         }
         ReplCommand::To { .. } | ReplCommand::Clients | ReplCommand::Kick { .. } => return None,

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
+use super::payload::{hex_dump, pretty_json};
 use super::sanitize::{escape_for_terminal, escape_line};
 use crate::cli::BinaryOutput;
 use crate::protocol::message::describe_close;
@@ -38,9 +39,18 @@ impl HumanLine {
     }
 }
 
+/// How message payloads are laid out for people; fixed for the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// `--pretty`: indent JSON objects and arrays.
+    pub pretty_json: bool,
+    /// Color the keys and strings of indented JSON.
+    pub color: bool,
+}
+
 /// The human form of an event. Peer data is escaped; continuation lines of a multi-line
 /// message are indented so that no peer line can pass for one of wsx's own.
-pub fn human(event: &Event) -> HumanLine {
+pub fn human(event: &Event, layout: Layout) -> HumanLine {
     let (tone, text) = match event {
         Event::Open {
             url,
@@ -56,7 +66,7 @@ pub fn human(event: &Event) -> HumanLine {
             }
             (Tone::Info, text)
         }
-        Event::Message(payload) => (Tone::Received, payload_for_people(payload)),
+        Event::Message(payload) => (Tone::Received, payload_for_people(payload, layout)),
         Event::Ping(data) => (Tone::Info, format!("ping{}", control_data(data))),
         Event::Pong(data) => (Tone::Info, format!("pong{}", control_data(data))),
         Event::Close { code, reason, by } => {
@@ -76,29 +86,24 @@ pub fn human(event: &Event) -> HumanLine {
 }
 
 /// A sent message, as the REPL echoes what wsx sent on the user's behalf.
-pub fn sent(payload: &Payload) -> HumanLine {
+pub fn sent(payload: &Payload, layout: Layout) -> HumanLine {
     HumanLine {
         tone: Tone::Sent,
-        text: payload_for_people(payload),
+        text: payload_for_people(payload, layout),
     }
 }
 
-fn payload_for_people(payload: &Payload) -> String {
-    match payload {
-        Payload::Text(text) => escape_for_terminal(text).replace('\n', "\n  "),
-        Payload::Binary(data) => {
-            const SHOWN: usize = 64;
-            let mut text = format!("[binary, {} bytes]", data.len());
-            if !data.is_empty() {
-                text.push(' ');
-                text.push_str(&spaced_hex(&data[..data.len().min(SHOWN)]));
-                if data.len() > SHOWN {
-                    text.push_str(" …");
-                }
-            }
-            text
-        }
-    }
+fn payload_for_people(payload: &Payload, layout: Layout) -> String {
+    let text = match payload {
+        Payload::Text(text) => layout
+            .pretty_json
+            .then(|| pretty_json(text, layout.color))
+            .flatten()
+            .unwrap_or_else(|| escape_for_terminal(text)),
+        Payload::Binary(data) if data.is_empty() => "[binary, 0 bytes]".to_string(),
+        Payload::Binary(data) => format!("[binary, {} bytes]\n{}", data.len(), hex_dump(data)),
+    };
+    text.replace('\n', "\n  ")
 }
 
 fn spaced_hex(data: &[u8]) -> String {
@@ -146,6 +151,18 @@ pub fn clock(ts: SystemTime) -> String {
 
 /// One `--jsonl` line (without its newline). Field names are a documented contract.
 pub fn jsonl(event: &Event, ts: SystemTime, client: Option<u64>) -> String {
+    Value::Object(jsonl_object(event, ts, client)).to_string()
+}
+
+/// A message wsx sent, as a line of the `/save` transcript: the `message` line of a received
+/// one, marked `"by":"self"` as a Close that wsx sent is.
+pub fn jsonl_sent(payload: &Payload, ts: SystemTime, client: Option<u64>) -> String {
+    let mut object = jsonl_object(&Event::Message(payload.clone()), ts, client);
+    object.insert("by".into(), json!(Side::Local.as_str()));
+    Value::Object(object).to_string()
+}
+
+fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<String, Value> {
     let mut object = Map::new();
     object.insert("ts".into(), Value::String(rfc3339(ts)));
     let name = match event {
@@ -199,7 +216,7 @@ pub fn jsonl(event: &Event, ts: SystemTime, client: Option<u64>) -> String {
             object.insert("message".into(), json!(message));
         }
     }
-    Value::Object(object).to_string()
+    object
 }
 
 #[cfg(test)]
@@ -253,17 +270,78 @@ mod tests {
 
     #[test]
     fn human_lines_escape_peer_data() {
-        let line = human(&Event::Message(Payload::text("a\nb\x1b[31m")));
+        let line = human(
+            &Event::Message(Payload::text("a\nb\x1b[31m")),
+            Layout::default(),
+        );
         assert_eq!(line.tone, Tone::Received);
         assert_eq!(line.text, "a\n  b\\x1b[31m");
-        let line = human(&Event::Message(Payload::binary(b"hi".to_vec())));
-        assert_eq!(line.text, "[binary, 2 bytes] 68 69");
         let close = Event::Close {
             code: Some(4000),
             reason: "bye".into(),
             by: Side::Peer,
         };
-        assert_eq!(human(&close).text, "closed by peer: 4000 (private) \"bye\"");
+        assert_eq!(
+            human(&close, Layout::default()).text,
+            "closed by peer: 4000 (private) \"bye\""
+        );
+    }
+
+    #[test]
+    fn binary_messages_are_a_hex_dump_under_a_header() {
+        let message = Event::Message(Payload::binary(
+            b"hello, world\n\x00\x01\x7f\xffbinary".to_vec(),
+        ));
+        insta::assert_snapshot!(human(&message, Layout::default()).text, @r"
+        [binary, 23 bytes]
+          00000000  68 65 6c 6c 6f 2c 20 77  6f 72 6c 64 0a 00 01 7f  |hello, world....|
+          00000010  ff 62 69 6e 61 72 79                              |.binary|
+        ");
+        let empty = Event::Message(Payload::binary(Vec::new()));
+        assert_eq!(human(&empty, Layout::default()).text, "[binary, 0 bytes]");
+    }
+
+    #[test]
+    fn pretty_json_indents_objects_and_arrays() {
+        let pretty = Layout {
+            pretty_json: true,
+            color: false,
+        };
+        let message = Payload::text(
+            r#"{"op":"price","items":[{"id":1,"tags":[]},{"id":2e400,"ok":true,"note":null}],"empty":{}, "text":"a, \"b\": [c]"}"#,
+        );
+        insta::assert_snapshot!(human(&Event::Message(message), pretty).text, @r#"
+        {
+            "op": "price",
+            "items": [
+              {
+                "id": 1,
+                "tags": []
+              },
+              {
+                "id": 2e400,
+                "ok": true,
+                "note": null
+              }
+            ],
+            "empty": {},
+            "text": "a, \"b\": [c]"
+          }
+        "#);
+        // Not an object or array, or not JSON at all: as typed.
+        for text in ["42", "\"just a string\"", "{not json", "[1, 2"] {
+            let line = human(&Event::Message(Payload::text(text)), pretty);
+            assert_eq!(line.text, text);
+        }
+    }
+
+    #[test]
+    fn sent_messages_in_the_transcript_say_so() {
+        let line = jsonl_sent(&Payload::text("hi"), at(), None);
+        assert_eq!(
+            line,
+            r#"{"ts":"2026-09-21T14:13:20.123Z","event":"message","type":"text","data":"hi","len":2,"by":"self"}"#
+        );
     }
 
     #[test]

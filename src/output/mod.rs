@@ -1,13 +1,17 @@
 //! The one writer to stdout and stderr. The `Printer` knows the mode (REPL, pipe, JSONL),
 //! decides color once, and routes each event: payloads to stdout, diagnostics to stderr, and
-//! in the REPL everything above the prompt through rustyline's external printer.
+//! in the REPL everything above the prompt through rustyline's external printer. In an
+//! interactive session it also keeps the transcript that `/save` writes.
 
 pub mod format;
+mod payload;
 pub mod sanitize;
+mod transcript;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::os::fd::AsFd;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -15,7 +19,9 @@ use colored::{ColoredString, Colorize};
 
 use crate::cli::BinaryOutput;
 use crate::protocol::{Event, Payload};
-use format::{HumanLine, Tone};
+use format::{HumanLine, Layout, Tone};
+pub use transcript::Saved;
+use transcript::Transcript;
 
 /// How output looks; fixed for the whole run.
 #[derive(Debug, Clone)]
@@ -28,6 +34,10 @@ pub struct OutputOptions {
     pub binary_output: BinaryOutput,
     /// False for relays (`--echo`, `--broadcast`): they print no payloads unless `--jsonl`.
     pub payloads_on_stdout: bool,
+    /// `--pretty`: indent JSON messages in the REPL.
+    pub pretty: bool,
+    /// Keep a transcript of the session for `/save` (interactive sessions).
+    pub transcript: bool,
 }
 
 /// Color is on unless the flag, a non-empty `NO_COLOR` or `TERM=dumb` says otherwise, and only
@@ -42,8 +52,10 @@ type ReplPrinter = Box<dyn rustyline::ExternalPrinter + Send>;
 
 pub struct Printer {
     options: OutputOptions,
+    layout: Layout,
     stdout: Mutex<StdoutSink>,
     repl: Mutex<Option<ReplPrinter>>,
+    transcript: Mutex<Transcript>,
 }
 
 struct StdoutSink {
@@ -61,7 +73,12 @@ impl Printer {
         // syscall per message in pipe mode.
         let file = File::from(stdout.as_fd().try_clone_to_owned()?);
         Ok(Printer {
+            layout: Layout {
+                pretty_json: options.pretty,
+                color: options.color,
+            },
             options,
+            transcript: Mutex::new(Transcript::default()),
             stdout: Mutex::new(StdoutSink {
                 writer: BufWriter::with_capacity(64 * 1024, file),
                 line_flush,
@@ -89,6 +106,7 @@ impl Printer {
         if is_control && !self.options.show_ping_pong {
             return;
         }
+        self.record(|ts| format::jsonl(event, ts, client));
         if self.options.jsonl {
             let mut line = format::jsonl(event, SystemTime::now(), client).into_bytes();
             line.push(b'\n');
@@ -96,7 +114,9 @@ impl Printer {
             return;
         }
         match event {
-            Event::Message(_) if self.in_repl() => self.human(client, &format::human(event)),
+            Event::Message(_) if self.in_repl() => {
+                self.human(client, &format::human(event, self.layout));
+            }
             Event::Message(payload) => {
                 if self.options.payloads_on_stdout {
                     let bytes = format::payload_bytes(payload, self.options.binary_output);
@@ -105,7 +125,7 @@ impl Printer {
             }
             _ => {
                 if !self.options.quiet || self.in_repl() {
-                    self.human(client, &format::human(event));
+                    self.human(client, &format::human(event, self.layout));
                 }
             }
         }
@@ -113,9 +133,27 @@ impl Printer {
 
     /// Shows, in the REPL only, a message wsx sent on the user's behalf.
     pub fn sent(&self, client: Option<u64>, payload: &Payload) {
+        self.typed(client, payload);
         if self.in_repl() && !self.options.jsonl {
-            self.human(client, &format::sent(payload));
+            self.human(client, &format::sent(payload, self.layout));
         }
+    }
+
+    /// A message sent as the user typed it: already on screen in the prompt's line, so it
+    /// only goes into the transcript.
+    pub fn typed(&self, client: Option<u64>, payload: &Payload) {
+        self.record(|ts| format::jsonl_sent(payload, ts, client));
+    }
+
+    fn record(&self, line: impl FnOnce(SystemTime) -> String) {
+        if self.options.transcript {
+            lock(&self.transcript).push(line(SystemTime::now()));
+        }
+    }
+
+    /// `/save FILE`: the transcript so far, as JSON lines.
+    pub fn save_transcript(&self, path: &Path) -> io::Result<Saved> {
+        lock(&self.transcript).save(path)
     }
 
     /// A diagnostic: stderr in pipe mode (unless `-q`), above the prompt in the REPL.
@@ -163,7 +201,16 @@ impl Printer {
         }
     }
 
-    fn human(&self, client: Option<u64>, line: &HumanLine) {
+    /// A line the `--exec` program of `client` wrote on its stderr. Shown even with `-q`: it is
+    /// the program's own output, not a wsx diagnostic.
+    pub fn program_stderr(&self, client: u64, line: &str) {
+        let mut text = self.prefix(Some(client));
+        text.push_str(&sanitize::escape_line(line));
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+
+    /// The time (with `-t`) and the client id that start a line on stderr.
+    fn prefix(&self, client: Option<u64>) -> String {
         let mut text = String::new();
         if self.options.timestamps {
             text.push_str(&format!("{} ", format::clock(SystemTime::now()).dimmed()));
@@ -171,6 +218,11 @@ impl Printer {
         if let Some(client) = client {
             text.push_str(&format!("{} ", format!("[{client}]").dimmed()));
         }
+        text
+    }
+
+    fn human(&self, client: Option<u64>, line: &HumanLine) {
+        let mut text = self.prefix(client);
         let mut repl = lock(&self.repl);
         if let Some(printer) = repl.as_mut() {
             text.push_str(&paint(line.tone, line.marker()).to_string());

@@ -1,5 +1,6 @@
 //! Slash commands typed at the REPL prompt. A line that does not start with `/` is a message;
-//! `//` starts a message with a literal `/`.
+//! `//` starts a message with a literal `/`. (`/multi` never gets here: the editor thread
+//! handles it, since it changes how the next lines are read.)
 
 use base64::Engine as _;
 
@@ -17,6 +18,8 @@ pub enum ReplCommand {
     },
     Quit,
     Help,
+    /// Write the transcript so far to this file.
+    Save(String),
     /// serve only: send to one client.
     To {
         client: u64,
@@ -41,6 +44,21 @@ impl ReplCommand {
     }
 }
 
+/// Starts a multi-line message: the lines that follow, up to an empty one, are one message.
+pub fn is_multi(line: &str) -> bool {
+    line.trim_end() == "/multi"
+}
+
+/// The commands Tab completes, in the order `/help` lists them (aliases left out).
+pub fn names(serve: bool) -> Vec<&'static str> {
+    let mut names = vec!["/binary", "/ping", "/pong", "/multi", "/save"];
+    if serve {
+        names.extend(["/to", "/clients", "/kick"]);
+    }
+    names.extend(["/close", "/quit", "/help"]);
+    names
+}
+
 /// RFC 6455 §5.5: control frame payloads are at most 125 bytes; a Close spends 2 on its code.
 const MAX_CONTROL_PAYLOAD: usize = 125;
 const MAX_CLOSE_REASON: usize = MAX_CONTROL_PAYLOAD - 2;
@@ -63,6 +81,8 @@ pub fn parse(line: &str) -> Result<ReplCommand, String> {
         "pong" => control_payload(rest).map(ReplCommand::Pong),
         "binary" | "bin" => parse_binary(rest).map(ReplCommand::Binary),
         "close" => parse_close(rest),
+        "save" if rest.is_empty() => Err("/save needs a file name: /save FILE".into()),
+        "save" => Ok(ReplCommand::Save(rest.trim_end().to_string())),
         "to" => {
             let (id, text) = rest.split_once(' ').unwrap_or((rest, ""));
             Ok(ReplCommand::To {
@@ -156,7 +176,9 @@ pub fn help(serve: bool) -> String {
          \x20 //text                 send a text message that starts with /\n\
          \x20 /binary <hex>          send a binary message (or /binary b64:<data>)\n\
          \x20 /ping [text]           send a ping\n\
-         \x20 /pong [text]           send an unsolicited pong\n",
+         \x20 /pong [text]           send an unsolicited pong\n\
+         \x20 /multi                 type a message of several lines; an empty line sends it\n\
+         \x20 /save FILE             write the session so far to FILE as JSON lines\n",
     );
     if serve {
         text.push_str(
@@ -169,7 +191,9 @@ pub fn help(serve: bool) -> String {
         text.push_str("  /close [code [reason]] close with that code (default 1000) and exit\n");
     }
     text.push_str(
-        "  /quit, Ctrl-D          close normally and exit\n  /help                  this list",
+        "  /quit, Ctrl-D          close normally and exit\n\
+         \x20 /help                  this list\n\
+         \x20 Tab completes commands; a pasted block of lines is sent as one message.",
     );
     text
 }
@@ -235,7 +259,31 @@ mod tests {
             })
         );
         assert!(parse("/kick x").is_err());
+        assert_eq!(
+            parse("/save /tmp/my session.jsonl"),
+            Ok(ReplCommand::Save("/tmp/my session.jsonl".into()))
+        );
+        assert!(parse("/save").is_err());
         assert!(parse("/nope").is_err());
         assert!(parse(&format!("/ping {}", "x".repeat(126))).is_err());
+    }
+
+    #[test]
+    fn every_completed_name_is_a_command_in_help() {
+        for name in names(true) {
+            let help = help(true);
+            assert!(
+                help.contains(&format!("  {name}")),
+                "{name} is not in /help"
+            );
+            if is_multi(name) {
+                continue;
+            }
+            // Commands with a required argument complain about it, not about the name.
+            if let Err(error) = parse(name) {
+                assert!(!error.contains("unknown command"), "{name}: {error}");
+            }
+        }
+        assert!(!names(false).contains(&"/kick"));
     }
 }

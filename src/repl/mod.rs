@@ -1,29 +1,80 @@
 //! The interactive line editor shared by `connect` and the `serve` console: rustyline on its
-//! own thread, history in the XDG state directory, and incoming events printed above the
-//! prompt through rustyline's external printer.
+//! own thread, history in the XDG state directory, Tab completion of slash commands, `/multi`
+//! messages, and incoming events printed above the prompt through rustyline's external
+//! printer.
 
 pub mod command;
 
 use std::io::Write;
 use std::os::fd::AsFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nix::sys::termios::{SetArg, Termios, tcgetattr, tcsetattr};
+use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
-use rustyline::{Config, Editor};
+use rustyline::validate::Validator;
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
 use tokio::sync::mpsc;
 
-use crate::output::Printer;
+use crate::error::io_reason;
+use crate::output::{Printer, Saved};
 
 /// What the person at the prompt did.
 #[derive(Debug)]
 pub enum Input {
+    /// A line as typed (or pasted: a bracketed paste keeps its newlines in the one line).
     Line(String),
+    /// The lines of a `/multi` message, joined with `\n`: a text message, never a command.
+    Message(String),
     /// Ctrl-D on an empty line, or Ctrl-C: leave normally.
     End,
 }
+
+/// The prompt while a `/multi` message is being typed.
+const MULTI_PROMPT: &str = "... ";
+
+/// Tab completion of slash command names. Other lines are messages and complete nothing.
+struct SlashCommands {
+    names: Vec<&'static str>,
+}
+
+impl Completer for SlashCommands {
+    type Candidate = String;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        let typed = &line[..pos];
+        if !typed.starts_with('/') || typed.contains(char::is_whitespace) {
+            return Ok((0, Vec::new()));
+        }
+        let candidates = self
+            .names
+            .iter()
+            .filter(|name| name.starts_with(typed))
+            // The space saves a keystroke before the arguments, as shells do.
+            .map(|name| format!("{name} "))
+            .collect();
+        Ok((0, candidates))
+    }
+}
+
+impl Hinter for SlashCommands {
+    type Hint = String;
+}
+
+impl Highlighter for SlashCommands {}
+
+impl Validator for SlashCommands {}
+
+impl Helper for SlashCommands {}
 
 /// Puts the terminal back as it was when the REPL started. The editor thread may still be
 /// inside `readline` (in raw mode) when the session ends, so this restores the saved mode
@@ -53,16 +104,22 @@ fn history_path() -> Option<PathBuf> {
     Some(dir.join("wsx").join("history"))
 }
 
-/// Starts the editor thread. Lines arrive on the returned channel; the guard restores the
-/// terminal when dropped.
+/// Starts the editor thread, with Tab completing `commands`. Lines arrive on the returned
+/// channel; the guard restores the terminal when dropped.
 pub fn start(
     printer: Arc<Printer>,
     prompt: String,
+    commands: Vec<&'static str>,
 ) -> Result<(mpsc::Receiver<Input>, TerminalGuard), String> {
     let saved = tcgetattr(std::io::stdin().as_fd()).ok();
-    let config = Config::builder().auto_add_history(false).build();
-    let mut editor: Editor<(), FileHistory> =
+    let config = Config::builder()
+        .auto_add_history(false)
+        // Like bash: Tab completes what all candidates share, a second Tab lists them.
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor: Editor<SlashCommands, FileHistory> =
         Editor::with_config(config).map_err(|error| format!("cannot start the REPL: {error}"))?;
+    editor.set_helper(Some(SlashCommands { names: commands }));
     let history = history_path();
     if let Some(path) = &history {
         let _ = editor.load_history(path);
@@ -78,14 +135,46 @@ pub fn start(
 
     let (lines_tx, lines_rx) = mpsc::channel(16);
     std::thread::spawn(move || {
+        // The lines of a `/multi` message typed so far.
+        let mut multi: Option<Vec<String>> = None;
         loop {
-            let input = match editor.readline(&prompt) {
-                Ok(line) => {
+            let prompt = if multi.is_some() {
+                MULTI_PROMPT
+            } else {
+                &prompt
+            };
+            let input = match (editor.readline(prompt), &mut multi) {
+                (Ok(line), Some(lines)) if !line.is_empty() => {
+                    lines.push(line);
+                    continue;
+                }
+                (Ok(_), Some(lines)) => {
+                    let message = lines.join("\n");
+                    multi = None;
+                    if message.is_empty() {
+                        printer.info("nothing to send");
+                        continue;
+                    }
+                    remember(&mut editor, history.as_ref(), &message);
+                    Input::Message(message)
+                }
+                (Ok(line), None) if command::is_multi(&line) => {
+                    remember(&mut editor, history.as_ref(), &line);
+                    printer.info("type the message; an empty line sends it, Ctrl-C drops it");
+                    multi = Some(Vec::new());
+                    continue;
+                }
+                (Ok(line), None) => {
                     remember(&mut editor, history.as_ref(), &line);
                     Input::Line(line)
                 }
-                Err(ReadlineError::Eof | ReadlineError::Interrupted) => Input::End,
-                Err(error) => {
+                (Err(ReadlineError::Interrupted), Some(_)) => {
+                    printer.info("message dropped");
+                    multi = None;
+                    continue;
+                }
+                (Err(ReadlineError::Eof | ReadlineError::Interrupted), _) => Input::End,
+                (Err(error), _) => {
                     printer.warn(&format!("REPL error: {error}"));
                     Input::End
                 }
@@ -99,7 +188,18 @@ pub fn start(
     Ok((lines_rx, guard))
 }
 
-fn remember(editor: &mut Editor<(), FileHistory>, path: Option<&PathBuf>, line: &str) {
+/// `/save FILE`, reported at the prompt.
+pub fn save_transcript(printer: &Printer, path: &str) {
+    match printer.save_transcript(Path::new(path)) {
+        Ok(Saved { lines, dropped: 0 }) => printer.info(&format!("saved {lines} events to {path}")),
+        Ok(Saved { lines, dropped }) => printer.info(&format!(
+            "saved the last {lines} events to {path} ({dropped} older ones were not kept)"
+        )),
+        Err(error) => printer.warn(&format!("cannot write {path}: {}", io_reason(&error))),
+    }
+}
+
+fn remember(editor: &mut Editor<SlashCommands, FileHistory>, path: Option<&PathBuf>, line: &str) {
     if line.trim().is_empty() || editor.add_history_entry(line).is_err() {
         return;
     }
@@ -109,5 +209,39 @@ fn remember(editor: &mut Editor<(), FileHistory>, path: Option<&PathBuf>, line: 
         }
         // Appended at once: the process may end while the thread is still in readline.
         let _ = editor.append_history(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustyline::history::MemHistory;
+
+    fn complete(line: &str) -> Vec<String> {
+        let helper = SlashCommands {
+            names: command::names(true),
+        };
+        let history = MemHistory::new();
+        let (start, candidates) = helper
+            .complete(line, line.len(), &Context::new(&history))
+            .unwrap();
+        assert_eq!(start, 0);
+        candidates
+    }
+
+    #[test]
+    fn tab_completes_command_names_only() {
+        assert_eq!(complete("/k"), ["/kick "]);
+        assert_eq!(complete("/cl"), ["/clients ", "/close "]);
+        assert_eq!(
+            complete("/"),
+            command::names(true)
+                .iter()
+                .map(|name| format!("{name} "))
+                .collect::<Vec<_>>()
+        );
+        assert!(complete("/close 40").is_empty());
+        assert!(complete("hello /cl").is_empty());
+        assert!(complete("//cl").is_empty());
     }
 }

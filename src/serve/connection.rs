@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use tokio::net::TcpStream;
 
-use super::Server;
+use super::{Server, exec};
 use crate::config::ServeMode;
 use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
 use crate::protocol::session::{self, outbox};
@@ -38,6 +38,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
         path,
         subprotocol,
         host,
+        child,
         slot: _slot,
     } = opened;
 
@@ -51,19 +52,24 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
             addr: Some(addr),
         },
     );
-    drop(sender);
-    let mut sink = ServeSink {
-        server: server.clone(),
-        id,
-    };
-    session::run_server(
-        ws,
-        &server.session,
-        &mut outbox,
-        server.greetings(),
-        &mut sink,
-    )
-    .await;
+    match child {
+        Some(command) => exec::serve(server.clone(), id, ws, &mut outbox, sender, command).await,
+        None => {
+            drop(sender);
+            let mut sink = ServeSink {
+                server: server.clone(),
+                id,
+            };
+            session::run_server(
+                ws,
+                &server.session,
+                &mut outbox,
+                server.greetings(),
+                &mut sink,
+            )
+            .await;
+        }
+    }
     server.hub.unregister(id);
 }
 
@@ -72,6 +78,8 @@ struct Opened {
     path: String,
     subprotocol: Option<String>,
     host: String,
+    /// With `--exec`: the client's child, started once the session begins.
+    child: Option<tokio::process::Command>,
     slot: Slot,
 }
 
@@ -183,6 +191,10 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         query => format!("{}?{query}", request.path()),
     };
     let host = request.header("host").unwrap_or("").to_string();
+    let child = match &server.config.mode {
+        ServeMode::Exec(program) => Some(exec::command(program, addr, &request)),
+        _ => None,
+    };
     match handshake::upgrade(
         stream,
         request,
@@ -196,6 +208,7 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
             path,
             subprotocol,
             host,
+            child,
             slot,
         }),
         Err((mut stream, refused)) => {

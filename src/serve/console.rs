@@ -55,8 +55,12 @@ fn read_stdin(server: &Server) {
 }
 
 fn start_repl(server: Arc<Server>) -> Result<TerminalGuard> {
-    let (mut lines, guard) = repl::start(server.printer.clone(), "> ".to_string())
-        .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
+    let (mut lines, guard) = repl::start(
+        server.printer.clone(),
+        "> ".to_string(),
+        command::names(true),
+    )
+    .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
     server
         .printer
         .info("lines you type go to every client; /help lists commands, Ctrl-D stops the server");
@@ -67,6 +71,7 @@ fn start_repl(server: Arc<Server>) -> Result<TerminalGuard> {
                     Ok(command) => run_command(&server, command),
                     Err(error) => server.printer.warn(&error),
                 },
+                Input::Message(text) => run_command(&server, ReplCommand::Text(text)),
                 Input::End => break,
             }
         }
@@ -83,7 +88,11 @@ fn run_command(server: &Server, command: ReplCommand) {
         }
     };
     match command {
-        ReplCommand::Text(text) => to_all(Command::Send(server.input_payload(text.into_bytes()))),
+        ReplCommand::Text(text) => {
+            let payload = server.input_payload(text.into_bytes());
+            printer.typed(None, &payload);
+            to_all(Command::Send(payload));
+        }
         ReplCommand::Binary(data) => {
             let payload = Payload::binary(data);
             printer.sent(None, &payload);
@@ -93,6 +102,7 @@ fn run_command(server: &Server, command: ReplCommand) {
         ReplCommand::Pong(data) => to_all(Command::Pong(Bytes::from(data))),
         ReplCommand::To { client, text } => {
             let payload = server.input_payload(text.into_bytes());
+            printer.typed(Some(client), &payload);
             if !server.hub.send_to(client, Command::Send(payload)) {
                 printer.warn(&format!("no client {client} (see /clients)"));
             }
@@ -114,5 +124,6 @@ fn run_command(server: &Server, command: ReplCommand) {
         ReplCommand::Close { code, reason } => server.request_stop(code, &reason),
         ReplCommand::Quit => server.request_stop(1000, ""),
         ReplCommand::Help => printer.info(&command::help(true)),
+        ReplCommand::Save(path) => repl::save_transcript(printer, &path),
     }
 }

@@ -1,9 +1,10 @@
 //! `wsx serve`: listen, accept each client on its own task, and run the chosen mode: the
-//! operator console (default), `--echo` or `--broadcast`. No client ever waits on another,
-//! or on the operator.
+//! operator console (default), `--echo`, `--broadcast`, or `--exec` (a program per client).
+//! No client ever waits on another, or on the operator.
 
 mod connection;
 mod console;
+mod exec;
 mod hub;
 
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod certs;
 pub mod peers;
 pub mod proxies;

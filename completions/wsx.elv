@@ -1,0 +1,256 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[wsx] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'wsx'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'wsx'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connect 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
+            cand c 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
+            cand serve 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
+            cand s 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
+            cand bench 'Load-test an echo endpoint: throughput and round-trip latency'
+            cand completions 'Print a shell completion script'
+            cand man 'Print a man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsx;connect'= {
+            cand -H 'Extra request header (repeatable)'
+            cand --header 'Extra request header (repeatable)'
+            cand -s 'Offer this subprotocol (repeatable, in order of preference)'
+            cand --subprotocol 'Offer this subprotocol (repeatable, in order of preference)'
+            cand -o 'Origin header to send'
+            cand --origin 'Origin header to send'
+            cand --auth 'Basic authentication (credentials in the URL work too)'
+            cand --connect-timeout 'Give up when the opening handshake takes longer than this'
+            cand --cacert 'Trust the CA certificates in this PEM file instead of the system''s'
+            cand --ca 'Trust the CA certificates in this PEM file instead of the system''s'
+            cand --cert 'Client certificate (PEM), with --key'
+            cand --key 'Private key (PEM) of the client certificate'
+            cand --proxy 'Connect through this proxy: http://[user:pass@]host:port or socks5://…'
+            cand -x 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand --execute 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand -n 'Exit normally after receiving N messages'
+            cand --count 'Exit normally after receiving N messages'
+            cand -w 'After input ends, keep receiving this long before closing'
+            cand --wait 'After input ends, keep receiving this long before closing'
+            cand --ping-interval 'Send a ping every SECS and report missing pongs'
+            cand --binary-output 'How received binary messages are written in pipe mode'
+            cand --max-message-size 'Close with 1009 when an incoming message is larger than this'
+            cand --echo 'Send every received message straight back'
+            cand -k 'Accept any TLS certificate (wss://)'
+            cand --insecure 'Accept any TLS certificate (wss://)'
+            cand --no-proxy 'Ignore the *_PROXY environment variables'
+            cand -L 'Follow HTTP redirects during the handshake (at most 5)'
+            cand --location 'Follow HTTP redirects during the handshake (at most 5)'
+            cand --reconnect 'After an unexpected drop, reconnect with backoff and re-send the -x messages'
+            cand -b 'Send input lines (and -x messages) as binary messages'
+            cand --binary 'Send input lines (and -x messages) as binary messages'
+            cand -P 'Print ping and pong frames'
+            cand --show-ping-pong 'Print ping and pong frames'
+            cand -t 'Prefix printed events with the time (UTC)'
+            cand --timestamps 'Prefix printed events with the time (UTC)'
+            cand --jsonl 'Write one JSON object per event on stdout'
+            cand -v 'Print the opening handshake on stderr'
+            cand --verbose 'Print the opening handshake on stderr'
+            cand -q 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --quiet 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --no-color 'Plain output without colors (also NO_COLOR)'
+            cand --pretty 'Indent JSON messages in the REPL (pipe output stays as received)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'wsx;c'= {
+            cand -H 'Extra request header (repeatable)'
+            cand --header 'Extra request header (repeatable)'
+            cand -s 'Offer this subprotocol (repeatable, in order of preference)'
+            cand --subprotocol 'Offer this subprotocol (repeatable, in order of preference)'
+            cand -o 'Origin header to send'
+            cand --origin 'Origin header to send'
+            cand --auth 'Basic authentication (credentials in the URL work too)'
+            cand --connect-timeout 'Give up when the opening handshake takes longer than this'
+            cand --cacert 'Trust the CA certificates in this PEM file instead of the system''s'
+            cand --ca 'Trust the CA certificates in this PEM file instead of the system''s'
+            cand --cert 'Client certificate (PEM), with --key'
+            cand --key 'Private key (PEM) of the client certificate'
+            cand --proxy 'Connect through this proxy: http://[user:pass@]host:port or socks5://…'
+            cand -x 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand --execute 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand -n 'Exit normally after receiving N messages'
+            cand --count 'Exit normally after receiving N messages'
+            cand -w 'After input ends, keep receiving this long before closing'
+            cand --wait 'After input ends, keep receiving this long before closing'
+            cand --ping-interval 'Send a ping every SECS and report missing pongs'
+            cand --binary-output 'How received binary messages are written in pipe mode'
+            cand --max-message-size 'Close with 1009 when an incoming message is larger than this'
+            cand --echo 'Send every received message straight back'
+            cand -k 'Accept any TLS certificate (wss://)'
+            cand --insecure 'Accept any TLS certificate (wss://)'
+            cand --no-proxy 'Ignore the *_PROXY environment variables'
+            cand -L 'Follow HTTP redirects during the handshake (at most 5)'
+            cand --location 'Follow HTTP redirects during the handshake (at most 5)'
+            cand --reconnect 'After an unexpected drop, reconnect with backoff and re-send the -x messages'
+            cand -b 'Send input lines (and -x messages) as binary messages'
+            cand --binary 'Send input lines (and -x messages) as binary messages'
+            cand -P 'Print ping and pong frames'
+            cand --show-ping-pong 'Print ping and pong frames'
+            cand -t 'Prefix printed events with the time (UTC)'
+            cand --timestamps 'Prefix printed events with the time (UTC)'
+            cand --jsonl 'Write one JSON object per event on stdout'
+            cand -v 'Print the opening handshake on stderr'
+            cand --verbose 'Print the opening handshake on stderr'
+            cand -q 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --quiet 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --no-color 'Plain output without colors (also NO_COLOR)'
+            cand --pretty 'Indent JSON messages in the REPL (pipe output stays as received)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'wsx;serve'= {
+            cand -s 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
+            cand --subprotocol 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
+            cand --max-connections 'Refuse clients beyond this many with HTTP 503'
+            cand --origin 'Allowed Origin (repeatable); requests from other origins get 403'
+            cand --handshake-timeout 'Seconds a client may take to complete the opening handshake'
+            cand --queue-limit 'Per-client outgoing queue bound: messages, then bytes'
+            cand --cert 'Certificate chain (PEM): serve wss:// (with --key)'
+            cand --key 'Private key (PEM) for --cert'
+            cand --client-ca 'Require client certificates signed by a CA in this PEM file'
+            cand -x 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand --execute 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand -n 'Exit normally after receiving N messages'
+            cand --count 'Exit normally after receiving N messages'
+            cand -w 'After input ends, keep receiving this long before closing'
+            cand --wait 'After input ends, keep receiving this long before closing'
+            cand --ping-interval 'Send a ping every SECS and report missing pongs'
+            cand --binary-output 'How received binary messages are written in pipe mode'
+            cand --max-message-size 'Close with 1009 when an incoming message is larger than this'
+            cand --echo 'Send every message back to its sender'
+            cand --broadcast 'Relay every message to every other client'
+            cand --exec 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
+            cand --no-page 'Answer a plain GET / with 426 instead of the built-in test page'
+            cand -b 'Send input lines (and -x messages) as binary messages'
+            cand --binary 'Send input lines (and -x messages) as binary messages'
+            cand -P 'Print ping and pong frames'
+            cand --show-ping-pong 'Print ping and pong frames'
+            cand -t 'Prefix printed events with the time (UTC)'
+            cand --timestamps 'Prefix printed events with the time (UTC)'
+            cand --jsonl 'Write one JSON object per event on stdout'
+            cand -v 'Print the opening handshake on stderr'
+            cand --verbose 'Print the opening handshake on stderr'
+            cand -q 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --quiet 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --no-color 'Plain output without colors (also NO_COLOR)'
+            cand --pretty 'Indent JSON messages in the REPL (pipe output stays as received)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'wsx;s'= {
+            cand -s 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
+            cand --subprotocol 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
+            cand --max-connections 'Refuse clients beyond this many with HTTP 503'
+            cand --origin 'Allowed Origin (repeatable); requests from other origins get 403'
+            cand --handshake-timeout 'Seconds a client may take to complete the opening handshake'
+            cand --queue-limit 'Per-client outgoing queue bound: messages, then bytes'
+            cand --cert 'Certificate chain (PEM): serve wss:// (with --key)'
+            cand --key 'Private key (PEM) for --cert'
+            cand --client-ca 'Require client certificates signed by a CA in this PEM file'
+            cand -x 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand --execute 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read'
+            cand -n 'Exit normally after receiving N messages'
+            cand --count 'Exit normally after receiving N messages'
+            cand -w 'After input ends, keep receiving this long before closing'
+            cand --wait 'After input ends, keep receiving this long before closing'
+            cand --ping-interval 'Send a ping every SECS and report missing pongs'
+            cand --binary-output 'How received binary messages are written in pipe mode'
+            cand --max-message-size 'Close with 1009 when an incoming message is larger than this'
+            cand --echo 'Send every message back to its sender'
+            cand --broadcast 'Relay every message to every other client'
+            cand --exec 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
+            cand --no-page 'Answer a plain GET / with 426 instead of the built-in test page'
+            cand -b 'Send input lines (and -x messages) as binary messages'
+            cand --binary 'Send input lines (and -x messages) as binary messages'
+            cand -P 'Print ping and pong frames'
+            cand --show-ping-pong 'Print ping and pong frames'
+            cand -t 'Prefix printed events with the time (UTC)'
+            cand --timestamps 'Prefix printed events with the time (UTC)'
+            cand --jsonl 'Write one JSON object per event on stdout'
+            cand -v 'Print the opening handshake on stderr'
+            cand --verbose 'Print the opening handshake on stderr'
+            cand -q 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --quiet 'No diagnostics on stderr (fatal errors are still printed)'
+            cand --no-color 'Plain output without colors (also NO_COLOR)'
+            cand --pretty 'Indent JSON messages in the REPL (pipe output stays as received)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'wsx;bench'= {
+            cand -c 'Connections to open'
+            cand --connections 'Connections to open'
+            cand -n 'Messages to send in all, shared among the connections'
+            cand --messages 'Messages to send in all, shared among the connections'
+            cand --size 'Payload size of each message'
+            cand -W 'Messages in flight per connection'
+            cand --window 'Messages in flight per connection'
+            cand --rate 'Send at most this many messages per second in all'
+            cand --warmup 'Messages per connection sent first and left out of the figures'
+            cand -H 'Extra request header (repeatable)'
+            cand --header 'Extra request header (repeatable)'
+            cand -b 'Send binary messages instead of text'
+            cand --binary 'Send binary messages instead of text'
+            cand -k 'Accept any TLS certificate (wss://)'
+            cand --insecure 'Accept any TLS certificate (wss://)'
+            cand --jsonl 'Print the summary as one JSON object'
+            cand -q 'No progress bar or diagnostics on stderr'
+            cand --quiet 'No progress bar or diagnostics on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'wsx;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'wsx;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'wsx;help'= {
+            cand connect 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
+            cand serve 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
+            cand bench 'Load-test an echo endpoint: throughput and round-trip latency'
+            cand completions 'Print a shell completion script'
+            cand man 'Print a man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsx;help;connect'= {
+        }
+        &'wsx;help;serve'= {
+        }
+        &'wsx;help;bench'= {
+        }
+        &'wsx;help;completions'= {
+        }
+        &'wsx;help;man'= {
+        }
+        &'wsx;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
