@@ -237,3 +237,53 @@ fn ten_thousand_messages_in_flight_come_back_in_order() {
     assert_eq!(summary["mismatches"], 0);
     assert_eq!(summary["dropped"], 0);
 }
+
+#[test]
+fn running_out_of_descriptors_is_reported_and_survived() {
+    // A hard limit of 64 open files: the server cannot raise it, so the 70 clients below
+    // exhaust it.
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "ulimit -n 64 && exec \"$0\" serve 127.0.0.1:0 --echo"])
+        .arg(crate::support::wsx_path())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = crate::support::Lines::new(child.stderr.take().unwrap());
+    let url = stderr.wait_for("listening on").replace("listening on ", "");
+    let addr = url.trim().trim_start_matches("ws://").to_string();
+    let held: Vec<TcpStream> = (0..70)
+        .filter_map(|_| TcpStream::connect(&addr).ok())
+        .collect();
+    stderr.wait_for("too many open files (limit 64)");
+    drop(held);
+    // Once descriptors are free again, new clients are served.
+    let until = Instant::now() + DEADLINE;
+    loop {
+        let output = run(&["connect", &url, "-q"], b"back\n");
+        if text(&output.stdout) == "back\n" {
+            break;
+        }
+        assert!(Instant::now() < until, "never served again: {output:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn sigterm_closes_clients_with_1001_and_exits_zero() {
+    let mut server = Server::start(&[]);
+    let mut client = Client::start(&[&server.url, "--jsonl"]);
+    server.stderr.wait_for("[1] connected");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let close = client.stdout.wait_for("\"close\"");
+    assert!(close.contains("\"code\":1001"), "{close}");
+    assert!(client.finish().success());
+    let status = crate::support::wait_status(&mut server.child, DEADLINE);
+    assert!(status.expect("server exits").success());
+}

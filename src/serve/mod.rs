@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
@@ -131,6 +132,12 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     });
     let _console = console::start(server.clone())?;
 
+    // SIGTERM (a service manager, `kill`) stops the server as Ctrl-C does: clients get 1001
+    // and --exec children are stopped instead of orphaned.
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|error| Error::io("cannot watch for SIGTERM", error))?;
+    let open_file_limit = raise_open_file_limit();
+    let mut last_accept_warning = None;
     let mut connections = JoinSet::new();
     let stop = loop {
         tokio::select! {
@@ -139,14 +146,19 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
                     connections.spawn(connection::handle(server.clone(), stream, addr));
                 }
                 Err(error) => {
-                    // Out of descriptors and the like: report, breathe, keep serving.
-                    printer.warn(&format!("accept failed: {error}"));
+                    // Out of descriptors and the like: report (once a second at most),
+                    // breathe, keep serving the clients already connected.
+                    if last_accept_warning.is_none_or(|at: std::time::Instant| at.elapsed().as_secs() >= 1) {
+                        last_accept_warning = Some(std::time::Instant::now());
+                        printer.warn(&accept_failure(&error, open_file_limit));
+                    }
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             Some(stop) = stop_rx.recv() => break stop,
             _ = tokio::signal::ctrl_c() => break Stop { code: 1001, reason: "server shutting down".into() },
+            _ = terminate.recv() => break Stop { code: 1001, reason: "server shutting down".into() },
         }
     };
     drop(listener);
@@ -157,6 +169,30 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     .await;
     printer.flush();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Raises the soft limit on open files to the hard limit, so that a server can hold as many
+/// connections as the system allows without the user running `ulimit -n` first. Returns the
+/// limit in force.
+fn raise_open_file_limit() -> u64 {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return 0;
+    };
+    if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return hard;
+    }
+    soft
+}
+
+fn accept_failure(error: &std::io::Error, open_file_limit: u64) -> String {
+    match error.raw_os_error() {
+        Some(code) if code == nix::libc::EMFILE || code == nix::libc::ENFILE => format!(
+            "cannot accept more connections: too many open files (limit {open_file_limit}); \
+             raise the hard limit (ulimit -Hn) to serve more"
+        ),
+        _ => format!("accept failed: {}", crate::error::io_reason(error)),
+    }
 }
 
 fn format_host_port(host: &str, port: u16) -> String {
