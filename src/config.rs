@@ -247,7 +247,8 @@ pub fn parse_ws_url(text: &str) -> Result<Url> {
     };
     if url.scheme() != scheme {
         // Url::set_scheme refuses special-to-special changes such as http → ws.
-        url = Url::parse(&with_scheme.replacen(url.scheme(), scheme, 1))
+        let rest = &url.as_str()[url.scheme().len()..];
+        url = Url::parse(&format!("{scheme}{rest}"))
             .map_err(|error| Error::Usage(format!("invalid URL '{text}': {error}")))?;
     }
     if url.host_str().is_none_or(str::is_empty) {
@@ -477,6 +478,11 @@ mod tests {
         );
         assert_eq!(parse_ws_url("http://h/x").unwrap().as_str(), "ws://h/x");
         assert!(parse_ws_url("ftp://h").is_err());
+        // Found by the ws_url fuzz target: a mixed-case scheme, and "http" again later on.
+        assert_eq!(
+            parse_ws_url("httP://http.test/http").unwrap().as_str(),
+            "ws://http.test/http"
+        );
         assert!(parse_ws_url("ws://").is_err());
     }
 

@@ -36,6 +36,10 @@ impl Payload {
         self.as_bytes().len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub(crate) fn into_message(self) -> Message {
         match self {
             Payload::Text(text) => Message::Text(text),

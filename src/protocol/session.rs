@@ -73,6 +73,20 @@ pub enum QueueError {
     Closed,
 }
 
+impl Outbox {
+    /// Takes the next queued command without waiting, control commands first.
+    pub fn try_recv(&mut self) -> Option<Command> {
+        let command = self
+            .control
+            .try_recv()
+            .or_else(|_| self.data.try_recv())
+            .ok()?;
+        self.queued_bytes
+            .fetch_sub(command.queued_bytes(), Ordering::Relaxed);
+        Some(command)
+    }
+}
+
 pub fn outbox(message_limit: usize, byte_limit: usize) -> (OutboxSender, Outbox) {
     let (data_tx, data_rx) = mpsc::channel(message_limit.max(1));
     let (control_tx, control_rx) = mpsc::unbounded_channel();

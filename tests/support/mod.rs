@@ -25,13 +25,31 @@ pub fn wsx_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_wsx"))
 }
 
-/// A private state dir for each run, so REPL history never touches the user's.
+/// A fresh directory for one test's files (state dir, certificates, logs), under cargo's
+/// target/tmp rather than /tmp, in a folder for this test process; folders left by earlier
+/// processes are removed on first use.
 pub fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "wsx-test-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let stale = name
+                    .strip_prefix("wsx-tests-")
+                    .is_some_and(|pid| !PathBuf::from(format!("/proc/{pid}")).exists());
+                if stale {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        base.join(format!("wsx-tests-{}", std::process::id()))
+    });
+    let dir = root.join(
+        COUNTER
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .to_string(),
+    );
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
