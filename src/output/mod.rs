@@ -13,6 +13,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use colored::{ColoredString, Colorize};
@@ -55,6 +56,11 @@ pub struct Printer {
     layout: Layout,
     stdout: Mutex<StdoutSink>,
     repl: Mutex<Option<ReplPrinter>>,
+    /// Mirrors `repl.is_some()`, read on every message without taking the lock.
+    repl_attached: AtomicBool,
+    /// Set when stdout has buffered bytes, so that flushing an idle connection that printed
+    /// nothing (every relay message) takes no lock.
+    stdout_dirty: AtomicBool,
     transcript: Mutex<Transcript>,
 }
 
@@ -84,20 +90,24 @@ impl Printer {
                 line_flush,
             }),
             repl: Mutex::new(None),
+            repl_attached: AtomicBool::new(false),
+            stdout_dirty: AtomicBool::new(false),
         })
     }
 
     /// From now on, human lines go above the REPL prompt.
     pub fn attach_repl(&self, printer: ReplPrinter) {
         *lock(&self.repl) = Some(printer);
+        self.repl_attached.store(true, Ordering::Release);
     }
 
     pub fn detach_repl(&self) {
         *lock(&self.repl) = None;
+        self.repl_attached.store(false, Ordering::Release);
     }
 
     fn in_repl(&self) -> bool {
-        lock(&self.repl).is_some()
+        self.repl_attached.load(Ordering::Acquire)
     }
 
     /// Reports an event of the connection (`client` is the id in `serve`).
@@ -239,6 +249,9 @@ impl Printer {
 
     fn write_payload(&self, payload: &[u8]) {
         let mut stdout = lock(&self.stdout);
+        // Set under the lock, after the bytes are in: a flush that clears it then takes the
+        // lock and writes them out.
+        self.stdout_dirty.store(true, Ordering::Relaxed);
         let result = stdout
             .writer
             .write_all(payload)
@@ -255,6 +268,7 @@ impl Printer {
 
     fn write_stdout(&self, bytes: &[u8]) {
         let mut stdout = lock(&self.stdout);
+        self.stdout_dirty.store(true, Ordering::Relaxed);
         let mut result = stdout.writer.write_all(bytes);
         if stdout.line_flush {
             result = result.and_then(|()| stdout.writer.flush());
@@ -270,8 +284,10 @@ impl Printer {
 
     /// Writes out buffered stdout: when the connection goes idle, and before exit.
     pub fn flush(&self) {
-        let result = lock(&self.stdout).writer.flush();
-        exit_on_broken_pipe(result);
+        if self.stdout_dirty.swap(false, Ordering::Relaxed) {
+            let result = lock(&self.stdout).writer.flush();
+            exit_on_broken_pipe(result);
+        }
     }
 }
 
