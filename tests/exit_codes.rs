@@ -105,3 +105,78 @@ fn bad_usage_exits_two() {
     let output = run(&["serve", "not-an-address:x"], b"");
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A server that reads the request head and answers with `respond(sec_websocket_key)`.
+fn spawn_scripted_server(respond: fn(&str) -> String) -> std::net::SocketAddr {
+    peers::spawn_tcp_server(move |mut stream| {
+        use std::io::{BufRead, BufReader, Write};
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut key = String::new();
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("sec-websocket-key:") {
+                key = line[line.len() - value.len()..].trim().to_string();
+            }
+            line.clear();
+        }
+        let _ = stream.write_all(respond(&key).as_bytes());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    })
+}
+
+#[test]
+fn a_wrong_accept_key_is_a_failed_handshake() {
+    let addr = spawn_scripted_server(|_| {
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: bm90IHRoZSByaWdodCBrZXk=\r\n\r\n"
+            .to_string()
+    });
+    let output = run(&["connect", &format!("ws://{addr}/")], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("handshake with"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("accept"), "{stderr}");
+}
+
+#[test]
+fn a_subprotocol_that_was_not_offered_is_refused() {
+    let addr = spawn_scripted_server(|key| {
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Protocol: sneaky\r\n\r\n",
+            tungstenite::handshake::derive_accept_key(key.as_bytes())
+        )
+    });
+    let output = run(&["connect", &format!("ws://{addr}/"), "-s", "chat"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("chose a subprotocol that was not offered"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn redirects_are_followed_with_location_only() {
+    let server = Server::start(&["--echo"]);
+    let location = format!("{}/moved", server.url);
+    let redirecting = peers::spawn_tcp_server(move |mut stream| {
+        use std::io::{Read, Write};
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer);
+        let response = format!(
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let _ = stream.write_all(response.as_bytes());
+    });
+    let url = format!("ws://{redirecting}/old");
+    let output = run(&["connect", &url], b"hi\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("302 Found"), "{output:?}");
+    let output = run(&["connect", &url, "-L"], b"hi\n");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(text(&output.stdout), "hi\n");
+    assert!(
+        text(&output.stderr).contains("redirected to ws://127.0.0.1"),
+        "{output:?}"
+    );
+}

@@ -222,6 +222,11 @@ where
                 }
                 // RFC 6455 §4.1: the client must fail on a subprotocol it did not offer; like
                 // browsers' strict peers (Node ws, tungstenite) it also fails when none is chosen.
+                WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch) => {
+                    "the server's Sec-WebSocket-Accept does not match the key sent: not a \
+                     conforming WebSocket server, or something in between changed its answer"
+                        .to_string()
+                }
                 WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(error)) => {
                     match error {
                         SubProtocolError::NoSubProtocol => format!(
