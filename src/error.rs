@@ -66,14 +66,19 @@ impl Error {
     }
 }
 
-/// An I/O error as a short phrase: "connection refused", without "(os error 111)".
+/// An I/O error as a short phrase: "connection refused", without "(os error 111)". Only the
+/// first letter is lowered, so names inside (`UnknownIssuer`) stay readable.
 pub fn io_reason(error: &std::io::Error) -> String {
     let text = error.to_string();
     let text = match text.find(" (os error") {
         Some(at) => &text[..at],
         None => &text,
     };
-    text.to_lowercase()
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -502,7 +502,7 @@ where
                 return self
                     .connection_gone("peer closed the connection without a Close frame".into());
             }
-            WsError::Io(error) => return self.connection_gone(error.to_string()),
+            WsError::Io(error) => return self.connection_gone(crate::error::io_reason(&error)),
             WsError::Capacity(error) => (1009, error.to_string()),
             WsError::Utf8(_) => (1007, "invalid UTF-8 in a text message".to_string()),
             WsError::Protocol(error) => (1002, error.to_string()),
