@@ -112,35 +112,9 @@ fn bash_completes_commands_and_flags() {
     assert_eq!(offered, vec!["fish"]);
 }
 
-/// man-db (and the groff it renders with) from Debian's packages, installed the first time a
-/// test needs it where the tests run as root, as in CI; elsewhere the test names the command.
+/// man-db (and the groff it renders with) from Debian's packages, installed on first use.
 fn ensure_man_installed() {
-    static ONCE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    ONCE.get_or_init(|| {
-        if man_installed() {
-            return;
-        }
-        let _ = Command::new("sh")
-            .args(["-c", "apt-get update -qq && apt-get install -y -qq man-db"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    });
-    assert!(
-        man_installed(),
-        "man is not installed; run: apt-get install man-db"
-    );
-}
-
-fn man_installed() -> bool {
-    Command::new("man")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    crate::support::require_debian_packages(&[("man", "man-db")]);
 }
 
 #[test]

@@ -18,38 +18,10 @@ use tungstenite::{Message, WebSocket};
 
 use super::{DEADLINE, Lines, scratch_dir, wait_status};
 
-pub const APT_INSTALL: &str = "apt-get install chromium";
-
 const BROWSER: &str = "chromium";
 
-fn installed() -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {BROWSER}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// Installs Debian's `chromium` the first time a test needs it, once per test run.
 fn ensure_installed() {
-    static TRIED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    TRIED.get_or_init(|| {
-        if installed() {
-            return;
-        }
-        let script = "apt-get update -qq && apt-get install -y -qq chromium";
-        let _ = Command::new("sh")
-            .args(["-c", script])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    });
-    assert!(
-        installed(),
-        "the page test needs headless Chromium and could not install it: run `{APT_INSTALL}`"
-    );
+    super::require_debian_packages(&[(BROWSER, "chromium")]);
 }
 
 /// A headless Chromium with a fresh profile; closed (and its profile removed) when dropped.

@@ -54,6 +54,56 @@ pub fn scratch_dir() -> PathBuf {
     dir
 }
 
+/// Makes sure the commands that tests need from Debian's packages are there, given as
+/// (command, package) pairs. Missing ones are installed with apt-get the first time, as the
+/// tests run as root in CI and on a fresh machine; one install at a time, since apt locks.
+/// Panics with the command to run when they still cannot be found.
+pub fn require_debian_packages(needs: &[(&str, &str)]) {
+    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let installed = |command: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {command}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    let missing = |needs: &[(&str, &str)]| -> Vec<String> {
+        needs
+            .iter()
+            .filter(|(command, _)| !installed(command))
+            .map(|(_, package)| package.to_string())
+            .collect()
+    };
+    if missing(needs).is_empty() {
+        return;
+    }
+    let _apt = APT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let packages = missing(needs);
+    if packages.is_empty() {
+        return;
+    }
+    let script = format!(
+        "apt-get update -qq && apt-get install -y -qq {}",
+        packages.join(" ")
+    );
+    let _ = Command::new("sh")
+        .args(["-c", &script])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let still = missing(needs);
+    assert!(
+        still.is_empty(),
+        "these tests need Debian's {} and could not install them: run `apt-get install {}`",
+        still.join(", "),
+        still.join(" ")
+    );
+}
+
 static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// `wsx` with a deterministic environment: no color or proxy variables from the caller.

@@ -13,34 +13,8 @@ use std::time::{Duration, Instant};
 
 use super::{DEADLINE, scratch_dir};
 
-pub const APT_INSTALL: &str = "apt-get install tinyproxy microsocks";
-
-fn installed(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// Installs the proxies from Debian's packages the first time a test needs them, so that
-/// `cargo test` works on a fresh machine (where the tests run as root, as in CI). Elsewhere
-/// the test fails and names the command.
 fn ensure_installed() {
-    static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        if installed("tinyproxy") && installed("microsocks") {
-            return;
-        }
-        let script = "apt-get update -qq && apt-get install -y -qq tinyproxy microsocks";
-        let _ = Command::new("sh")
-            .args(["-c", script])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    });
+    super::require_debian_packages(&[("tinyproxy", "tinyproxy"), ("microsocks", "microsocks")]);
 }
 
 /// Attempts at finding a port: another process may take a released port before the proxy
@@ -116,7 +90,7 @@ impl ProxyProcess {
             let child = match spawned {
                 Ok(child) => child,
                 Err(error) if error.kind() == ErrorKind::NotFound => {
-                    panic!("{program} is not installed; run: {APT_INSTALL}")
+                    panic!("{program} is not installed; run: apt-get install {program}")
                 }
                 Err(error) => panic!("cannot start {program}: {error}"),
             };
