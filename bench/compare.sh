@@ -6,7 +6,7 @@
 #
 # usage: bench/compare.sh [ROUNDS]          (default 3; each figure is the median of ROUNDS)
 # env:   BENCH_TOOLS=dir  where websocat is installed if absent (default target/bench-tools)
-#        IDLE=N           idle connections for the memory figure (default 5000)
+#        IDLE=N           idle connections for the memory figure (default 10000)
 #
 # Numbers move a lot between runs on a shared 2-core machine: compare the ratios within one
 # run, not absolute figures across runs.
@@ -14,7 +14,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 ROUNDS="${1:-3}"
-IDLE="${IDLE:-5000}"
+IDLE="${IDLE:-10000}"
 TOOLS="${BENCH_TOOLS:-$ROOT/target/bench-tools}"
 WORK="$(mktemp -d)"
 pids=()
@@ -52,7 +52,7 @@ WEBSOCAT_URL="ws://127.0.0.1:$port"
 port="$(free_port)"
 # Binary mode and a 1 MiB buffer: by default websocat turns binary into text and splits
 # messages over 64 KiB.
-"$WEBSOCAT" -b -B 1048576 -E "ws-l:127.0.0.1:$port" mirror: 2>/dev/null & pids+=($!)
+"$WEBSOCAT" -b -B 1048576 -E "ws-l:127.0.0.1:$port" mirror: 2>/dev/null & pids+=($!); WEBSOCAT_BIN_PID=$!
 WEBSOCAT_BIN_URL="ws://127.0.0.1:$port"
 node tests/peers/ws_echo_server.js > "$WORK/node.log" 2>&1 & pids+=($!); NODE_PID=$!
 NODE_URL="$(wait_for "$WORK/node.log" 'listening on' | sed 's/.*listening on //')"
@@ -64,26 +64,47 @@ done
 
 # --- measurements ------------------------------------------------------------------------
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-bench_rate() { # url field args... -> messages/s or MB/s from the --jsonl summary
-  local url=$1 field=$2; shift 2
-  "$WSX" bench "$url" -q --jsonl "$@" | python3 -c "import json,sys; print(json.load(sys.stdin)['$field'])"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+bench_rate() { # pid url field args... -> "RATE CPU" : messages/s or MB/s from the --jsonl
+  # summary, and the server's CPU time per message in microseconds
+  local pid=$1 url=$2 field=$3; shift 3
+  local before after summary echoed=1 previous=""
+  for arg in "$@"; do [ "$previous" = "-n" ] && echoed=$arg; previous=$arg; done
+  before="$(cpu_ticks "$pid")"
+  summary="$("$WSX" bench "$url" -q --jsonl "$@")"
+  after="$(cpu_ticks "$pid")"
+  python3 -c "
+import json, os, sys
+summary = json.loads(sys.argv[1])
+ticks = int(sys.argv[2]) - int(sys.argv[3])
+seconds = ticks / os.sysconf('SC_CLK_TCK')
+# Per message the server echoed, warm-up included.
+print(summary['$field'], seconds * 1e6 / int(sys.argv[4]))" "$summary" "$after" "$before" "$echoed"
 }
 
-declare -A results
+declare -A results cpu
 run_workload() { # name field args...
   local name=$1 field=$2; shift 2
-  local -A samples=()
+  local -A rates=() cpus=()
+  local sample
   for _ in $(seq 1 "$ROUNDS"); do
-    samples[wsx]+="$(bench_rate "$WSX_URL" "$field" "$@") "
-    if [[ " $* " == *" --binary "* ]]; then
-      samples[websocat]+="$(bench_rate "$WEBSOCAT_BIN_URL" "$field" "$@") "
-    else
-      samples[websocat]+="$(bench_rate "$WEBSOCAT_URL" "$field" "$@") "
-    fi
-    samples[node]+="$(bench_rate "$NODE_URL" "$field" "$@") "
+    for server in wsx websocat node; do
+      case $server in
+        wsx) sample="$(bench_rate "$WSX_PID" "$WSX_URL" "$field" "$@")" ;;
+        websocat) if [[ " $* " == *" --binary "* ]]; then
+                    sample="$(bench_rate "$WEBSOCAT_BIN_PID" "$WEBSOCAT_BIN_URL" "$field" "$@")"
+                  else
+                    sample="$(bench_rate "$WEBSOCAT_PID" "$WEBSOCAT_URL" "$field" "$@")"
+                  fi ;;
+        node) sample="$(bench_rate "$NODE_PID" "$NODE_URL" "$field" "$@")" ;;
+      esac
+      rates[$server]+="${sample% *} "
+      cpus[$server]+="${sample#* } "
+    done
   done
   for server in wsx websocat node; do
-    results[$name,$server]="$(echo "${samples[$server]}" | tr ' ' '\n' | grep . | median)"
+    results[$name,$server]="$(echo "${rates[$server]}" | tr ' ' '\n' | grep . | median)"
+    cpu[$name,$server]="$(echo "${cpus[$server]}" | tr ' ' '\n' | grep . | median)"
   done
 }
 
@@ -149,5 +170,17 @@ echo "|---|---|---|---|---|---|"
 echo "| 1 connection, 64 in flight, 32 B (msg/s) | $(fmt "${results[small1,wsx]}") | $(fmt "${results[small1,websocat]}") | $(fmt "${results[small1,node]}") | | $(ratio "${results[small1,wsx]}" "${results[small1,websocat]}") |"
 echo "| 64 connections, 16 in flight, 32 B (msg/s) | $(fmt "${results[small64,wsx]}") | $(fmt "${results[small64,websocat]}") | $(fmt "${results[small64,node]}") | | $(ratio "${results[small64,wsx]}" "${results[small64,websocat]}") |"
 echo "| 4 connections, 8 in flight, 64 KiB (MB/s) | $(printf %.0f "${results[bulk,wsx]}") | $(printf %.0f "${results[bulk,websocat]}") | $(printf %.0f "${results[bulk,node]}") | $(printf %.0f "${results[bulk,tcp]}") | $(ratio "${results[bulk,wsx]}" "${results[bulk,websocat]}") |"
+echo
+echo "Server CPU time per echoed message (µs; lower is better), same runs:"
+echo
+echo "| workload | wsx | websocat 1.14 | Node ws | websocat / wsx |"
+echo "|---|---|---|---|---|"
+for name in small1 small64 bulk; do
+  label=$(case $name in small1) echo "1 connection, 32 B";; small64) echo "64 connections, 32 B";; bulk) echo "4 connections, 64 KiB";; esac)
+  echo "| $label | $(printf %.2f "${cpu[$name,wsx]}") | $(printf %.2f "${cpu[$name,websocat]}") | $(printf %.2f "${cpu[$name,node]}") | $(ratio "${cpu[$name,websocat]}" "${cpu[$name,wsx]}") |"
+done
+echo
+echo "| other | wsx | websocat 1.14 | Node ws | | wsx / websocat |"
+echo "|---|---|---|---|---|---|"
 echo "| $IDLE idle connections, server RSS each (bytes, lower is better) | ${results[idle,wsx]} | ${results[idle,websocat]} | ${results[idle,node]} | | $(ratio "${results[idle,websocat]}" "${results[idle,wsx]}") less |"
 echo "| pipe client, 200,000 lines through wsx serve --echo (lines/s) | $(fmt "${results[pipe,wsx]}") | $(fmt "${results[pipe,websocat]}") | | | $(ratio "${results[pipe,wsx]}" "${results[pipe,websocat]}") |"
