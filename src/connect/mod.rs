@@ -50,7 +50,7 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
     let mut input_started = false;
     let mut first = Vec::new();
     loop {
-        report_open(&config, &printer, &connection);
+        let first_connection = !input_started;
         if !input_started && config.interactive {
             let (terminal, task) = repl::start(&config, sender.clone(), printer.clone())?;
             _terminal = Some(terminal);
@@ -65,6 +65,11 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             );
         }
         input_started = true;
+        // After the REPL is up, so that the banner is a REPL line like every later event.
+        report_open(&config, &printer, &connection);
+        if first_connection && config.interactive {
+            printer.info(repl::HINT);
+        }
         let ending = session::run(
             connection.ws,
             &config.session,

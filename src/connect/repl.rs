@@ -12,6 +12,9 @@ use crate::protocol::{Command, OutboxSender, Payload};
 use crate::repl::command::{self, ReplCommand};
 use crate::repl::{self, Input, TerminalGuard};
 
+/// Shown once, under the first `connected to` line.
+pub const HINT: &str = "type a message and Enter to send it; /help lists commands, Ctrl-D quits";
+
 /// Starts the prompt; its lines go to `sender` until Ctrl-D, `/quit` or `/close`.
 pub fn start(
     config: &ConnectConfig,
@@ -21,7 +24,6 @@ pub fn start(
     let (mut lines, terminal) =
         repl::start(printer.clone(), "> ".to_string(), command::names(false))
             .map_err(|error| Error::io("cannot start the REPL", std::io::Error::other(error)))?;
-    printer.info("type a message and Enter to send it; /help lists commands, Ctrl-D quits");
     let binary = config.input.binary;
     let task = tokio::spawn(async move {
         while let Some(input) = lines.recv().await {
