@@ -327,12 +327,34 @@ pub struct ServeArgs {
 }
 
 /// `wsx ws://…` is short for `wsx connect ws://…`.
+/// Options may come before the URL too (`wsx -v ws://…`): whenever no subcommand names the
+/// mode and a ws:// or wss:// argument is there, the mode is `connect`.
 pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
-    let bare_url = args.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
-        let lower = a.to_ascii_lowercase();
-        lower.starts_with("ws://") || lower.starts_with("wss://")
-    });
-    if bare_url {
+    const NAMES: [&str; 10] = [
+        "connect",
+        "c",
+        "serve",
+        "s",
+        "bench",
+        "completions",
+        "man",
+        "help",
+        "--help",
+        "-h",
+    ];
+    let first = args.get(1).and_then(|arg| arg.to_str()).unwrap_or("");
+    if NAMES.contains(&first) || first == "--version" || first == "-V" {
+        return args;
+    }
+    let has_url = args
+        .iter()
+        .skip(1)
+        .filter_map(|arg| arg.to_str())
+        .any(|arg| {
+            let lower = arg.to_ascii_lowercase();
+            lower.starts_with("ws://") || lower.starts_with("wss://")
+        });
+    if has_url {
         args.insert(1, "connect".into());
     }
     args
@@ -426,6 +448,10 @@ mod tests {
         assert_eq!(args, vec!["wsx", "connect", "ws://h"]);
         let args = normalize_args(vec!["wsx".into(), "serve".into()]);
         assert_eq!(args, vec!["wsx", "serve"]);
+        let args = normalize_args(vec!["wsx".into(), "-v".into(), "wss://h".into()]);
+        assert_eq!(args, vec!["wsx", "connect", "-v", "wss://h"]);
+        let args = normalize_args(vec!["wsx".into(), "bench".into(), "ws://h".into()]);
+        assert_eq!(args, vec!["wsx", "bench", "ws://h"]);
     }
 
     #[test]

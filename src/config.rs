@@ -157,8 +157,17 @@ fn output_options(
     }
 }
 
+/// Both ends are terminals that a line editor can drive. rustyline cannot edit lines on the
+/// terminals it calls unsupported (`TERM=dumb`, `cons25`, `emacs`), so there wsx stays in
+/// pipe mode.
 fn terminals() -> bool {
-    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+    let unsupported = std::env::var("TERM").is_ok_and(|term| {
+        matches!(
+            term.to_ascii_lowercase().as_str(),
+            "dumb" | "cons25" | "emacs"
+        )
+    });
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !unsupported
 }
 
 impl TryFrom<ConnectArgs> for ConnectConfig {

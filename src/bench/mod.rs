@@ -89,6 +89,7 @@ async fn bench(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
             ring.clone(),
             per_connection + extra,
             progress.clone(),
+            printer.clone(),
         ));
     }
     let ticker = bar.clone().map(|bar| {
@@ -121,8 +122,8 @@ async fn bench(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     printer.write_summary(&output);
     if summary.has_errors() {
         return Err(Error::ConnectionLost(format!(
-            "bench failed: {} mismatched echoes, {} dropped connections",
-            summary.mismatches, summary.dropped
+            "bench failed: {}",
+            report::errors(&summary)
         )));
     }
     Ok(ExitCode::SUCCESS)
@@ -186,6 +187,7 @@ async fn drive<S>(
     ring: Arc<Vec<Payload>>,
     total: u64,
     progress: Arc<AtomicU64>,
+    printer: Arc<Printer>,
 ) -> ConnectionResult
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
@@ -213,6 +215,7 @@ where
         None
     };
     let mut sink = EchoChecker {
+        echoes: Arc::new(AtomicU64::new(0)),
         paced: producer.is_some(),
         sent: first.len() as u64,
         sender,
@@ -232,13 +235,56 @@ where
             dropped: false,
         },
     };
+    let watchdog = tokio::spawn(close_when_stalled(
+        sink.sender.clone(),
+        sink.echoes.clone(),
+        stall_limit(&config),
+        printer,
+    ));
     let ending = session::run(ws, &config.connect.session, &mut outbox, first, &mut sink).await;
+    watchdog.abort();
     if let Some(producer) = producer {
         producer.abort();
     }
     let mut result = sink.result;
     result.dropped = ending != Ending::Local || sink.received < total;
     result
+}
+
+/// How long a connection may go without an echo before it counts as dropped: a server that
+/// does not echo must not leave `wsx bench` waiting forever.
+fn stall_limit(config: &BenchConfig) -> Duration {
+    let base = Duration::from_secs(10);
+    match config.rate {
+        // A slow --rate spaces the messages out: allow a few of those gaps on top.
+        Some(rate) => base + Duration::from_secs_f64(3.0 * config.connections as f64 / rate),
+        None => base,
+    }
+}
+
+async fn close_when_stalled(
+    sender: OutboxSender,
+    echoes: Arc<AtomicU64>,
+    limit: Duration,
+    printer: Arc<Printer>,
+) {
+    let mut seen = echoes.load(Ordering::Relaxed);
+    loop {
+        tokio::time::sleep(limit).await;
+        let now = echoes.load(Ordering::Relaxed);
+        if now == seen {
+            printer.warn(&format!(
+                "no echo for {}s after {now} echoes; closing the connection",
+                limit.as_secs()
+            ));
+            let _ = sender.control(Command::Close {
+                code: 1000,
+                reason: String::new(),
+            });
+            return;
+        }
+        seen = now;
+    }
 }
 
 async fn produce(
@@ -274,6 +320,8 @@ fn ring_payload(ring: &[Payload], sequence: u64) -> Payload {
 }
 
 struct EchoChecker {
+    /// Echoes on this connection, watched for stalls.
+    echoes: Arc<AtomicU64>,
     /// A producer task sends (`--rate`); otherwise each echo sends the next message.
     paced: bool,
     sent: u64,
@@ -311,6 +359,7 @@ impl EventSink for EchoChecker {
             self.result.last_echo = Some(now);
         }
         self.received += 1;
+        self.echoes.store(self.received, Ordering::Relaxed);
         self.progress.fetch_add(1, Ordering::Relaxed);
         if self.paced {
             self.window.add_permits(1);

@@ -46,7 +46,7 @@ pub fn text(summary: &Summary) -> String {
         "{url}: {connections} connection{s}, {window} in flight each, {size}-byte {kind} messages\n\
          messages  {messages} in {secs:.3} s: {rate:.0} msg/s, {mb:.2} MB/s\n\
          latency   p50 {p50:.3} ms  p90 {p90:.3} ms  p99 {p99:.3} ms  p99.9 {p999:.3} ms  max {max:.3} ms\n\
-         errors    {mismatches} mismatched echoes, {dropped} dropped connections\n",
+         errors    {errors}\n",
         url = summary.url,
         connections = summary.connections,
         s = if summary.connections == 1 { "" } else { "s" },
@@ -61,8 +61,19 @@ pub fn text(summary: &Summary) -> String {
         p99 = summary.percentile_ms(0.99),
         p999 = summary.percentile_ms(0.999),
         max = summary.latency.max() as f64 / 1000.0,
-        mismatches = summary.mismatches,
-        dropped = summary.dropped,
+        errors = errors(summary),
+    )
+}
+
+/// "0 mismatched echoes, 1 dropped connection".
+pub fn errors(summary: &Summary) -> String {
+    let plural = |count: u64, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
+    format!(
+        "{}, {}",
+        plural(summary.mismatches, "mismatched echo", "mismatched echoes"),
+        plural(summary.dropped, "dropped connection", "dropped connections")
     )
 }
 

@@ -38,7 +38,17 @@ pub fn run(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
 }
 
 async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
-    let mut connection = dial::dial(&config, &printer).await?;
+    let mut connection = match dial::dial(&config, &printer).await {
+        Ok(connection) => connection,
+        Err(error) => {
+            if config.output.jsonl {
+                // A script reading the event stream learns of the failure there too.
+                printer.event(None, &Event::Error(error.to_string()));
+                printer.flush();
+            }
+            return Err(error);
+        }
+    };
     let (sender, mut outbox) = outbox(QUEUE_MESSAGES, QUEUE_BYTES);
     let mut sink = ConnectSink {
         printer: printer.clone(),

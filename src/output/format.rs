@@ -101,6 +101,7 @@ fn payload_for_people(payload: &Payload, layout: Layout) -> String {
             .flatten()
             .unwrap_or_else(|| escape_for_terminal(text)),
         Payload::Binary(data) if data.is_empty() => "[binary, 0 bytes]".to_string(),
+        Payload::Binary(data) if data.len() == 1 => format!("[binary, 1 byte]\n{}", hex_dump(data)),
         Payload::Binary(data) => format!("[binary, {} bytes]\n{}", data.len(), hex_dump(data)),
     };
     text.replace('\n', "\n  ")

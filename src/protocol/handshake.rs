@@ -392,6 +392,9 @@ where
             return Err(RequestError::Closed);
         }
         if let Some(request) = parse_request(&buffer)? {
+            if buffer.len() - request.leftover.len() > MAX_HEAD {
+                return Err(RequestError::TooLarge);
+            }
             return Ok(request);
         }
         if buffer.len() > MAX_HEAD {

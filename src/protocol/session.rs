@@ -20,11 +20,14 @@ use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::handshake::Upgraded;
-use super::message::{Event, Payload, Side, close_frame, describe_close, from_close_frame};
+use super::message::{Event, Payload, Side, close_frame, from_close_frame};
 
 /// How many ready frames or queued commands are handled before the loop flushes and looks at
 /// its other sources again: large enough to batch writes, small enough to stay fair.
 const BATCH: usize = 256;
+
+/// After the close handshake, how long a client waits for the server to close TCP.
+const TCP_CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// Something to send on the connection.
 #[derive(Debug, Clone)]
@@ -225,7 +228,8 @@ where
         tokio::select! {
             spoke = upgraded.client_spoke() => if !spoke {
                 let detail = "client closed the connection without a Close frame".to_string();
-                sink.event(Event::Error(format!("{detail} ({})", describe_close(Some(1006), ""))));
+                sink.event(Event::Error(detail.clone()));
+                sink.event(Event::Close { code: Some(1006), reason: String::new(), by: Side::Peer });
                 return Ending::Lost(detail);
             },
             Some(command) = outbox.control.recv() => first.push(command),
@@ -485,9 +489,10 @@ where
 
     /// After a Close went both ways: let tungstenite send its reply and see the TCP end.
     async fn finish_close(&mut self) {
-        let deadline = Instant::now() + self.options.close_timeout;
-        let _ = tokio::time::timeout_at(deadline, async {
-            let _ = self.ws.flush().await;
+        let _ = tokio::time::timeout(self.options.close_timeout, self.ws.flush()).await;
+        // Both Close frames have gone by; the server closes TCP first (RFC 6455 §7.1.1), and a
+        // client that waits for it longer than a moment gains nothing.
+        let _ = tokio::time::timeout(TCP_CLOSE_WAIT, async {
             while let Some(Ok(_)) = self.ws.next().await {}
         })
         .await;
@@ -534,10 +539,14 @@ where
             });
             return Flow::End(Ending::Local);
         }
-        self.sink.event(Event::Error(format!(
-            "{detail} ({})",
-            describe_close(Some(1006), "")
-        )));
+        // 1006 never goes on the wire (RFC 6455 §7.4.1); it is how a drop is reported, as
+        // browsers do in their close event.
+        self.sink.event(Event::Error(detail.clone()));
+        self.sink.event(Event::Close {
+            code: Some(1006),
+            reason: String::new(),
+            by: Side::Peer,
+        });
         Flow::End(Ending::Lost(detail))
     }
 }

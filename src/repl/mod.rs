@@ -118,7 +118,7 @@ pub fn start(
         .completion_type(CompletionType::List)
         .build();
     let mut editor: Editor<SlashCommands, FileHistory> =
-        Editor::with_config(config).map_err(|error| format!("cannot start the REPL: {error}"))?;
+        Editor::with_config(config).map_err(|error| error.to_string())?;
     editor.set_helper(Some(SlashCommands { names: commands }));
     let history = history_path();
     if let Some(path) = &history {
@@ -126,7 +126,7 @@ pub fn start(
     }
     let external = editor
         .create_external_printer()
-        .map_err(|error| format!("cannot start the REPL: {error}"))?;
+        .map_err(|error| error.to_string())?;
     printer.attach_repl(Box::new(external));
     let guard = TerminalGuard {
         saved,
