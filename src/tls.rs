@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::server::WebPkiClientVerifier;
+use rustls::server::{ParsedCertificate, WebPkiClientVerifier};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig,
     SignatureScheme,
@@ -81,11 +82,12 @@ pub fn client_config(options: &ClientTlsOptions) -> Result<Arc<ClientConfig>> {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
     } else {
-        let roots = match &options.ca_file {
-            Some(path) => roots_from_file(path)?,
-            None => default_roots(),
-        };
-        builder.with_root_certificates(roots)
+        match &options.ca_file {
+            Some(path) => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(TrustFile::load(path, provider)?)),
+            None => builder.with_root_certificates(default_roots()),
+        }
     };
     let mut config = match &options.identity {
         Some((cert, key)) => builder
@@ -159,6 +161,22 @@ pub fn describe_tls_error(tls: &rustls::Error, host: &str, sent_client_cert: boo
                     format!("is not valid for the name {host}")
                 }
                 CertificateError::Revoked => "has been revoked".to_string(),
+                CertificateError::BadSignature => {
+                    "has a signature that does not verify".to_string()
+                }
+                CertificateError::Other(other) => match other.to_string().as_str() {
+                    text if text.contains("CaUsedAsEndEntity") => {
+                        return format!(
+                            "TLS: the certificate of {host} is self-signed (a CA certificate used \
+                             as a server certificate); trust it with --cacert FILE (the \
+                             certificate itself), or skip verification with -k"
+                        );
+                    }
+                    text if text.contains("UnsupportedCertVersion") => {
+                        "is an X.509 v1 certificate; only v3 is supported".to_string()
+                    }
+                    text => format!("was rejected ({text})"),
+                },
                 other => format!("was rejected ({other:?})"),
             };
             format!(
@@ -244,6 +262,78 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TlsErrorProbe<S> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let poll = Pin::new(&mut self.inner).poll_shutdown(cx);
         self.record(poll)
+    }
+}
+
+/// `--cacert FILE`: certificates chaining to a CA in the file are trusted, as usual; and, as
+/// curl and Node do, a server certificate that is itself in the file is trusted too (the
+/// common self-signed test certificate, often marked as a CA), once its name matches.
+#[derive(Debug)]
+struct TrustFile {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl TrustFile {
+    fn load(path: &str, provider: Arc<CryptoProvider>) -> Result<TrustFile> {
+        let pinned = load_certs(path)?;
+        let webpki =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots_from_file(path)?), provider)
+                .build()
+                .map_err(|error| Error::Usage(format!("bad --cacert {path}: {error}")))?;
+        Ok(TrustFile { webpki, pinned })
+    }
+}
+
+impl ServerCertVerifier for TrustFile {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        let pinned = self
+            .pinned
+            .iter()
+            .any(|cert| cert.as_ref() == end_entity.as_ref());
+        match verdict {
+            Err(_) if pinned => {
+                verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
+                Ok(ServerCertVerified::assertion())
+            }
+            verdict => verdict,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
     }
 }
 

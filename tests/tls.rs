@@ -164,3 +164,26 @@ fn client_ca_accepts_a_client_certificate() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(text(&output.stdout), "with a certificate\n");
 }
+
+#[test]
+fn a_self_signed_certificate_is_trusted_by_naming_it() {
+    let pki = pki();
+    let server = wss_echo_server(&pki.self_signed, &[]);
+    let output = run(&["connect", &localhost_url(&server)], b"hi\n");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("is self-signed"), "{stderr}");
+    assert!(
+        stderr.contains("--cacert FILE (the certificate itself)"),
+        "{stderr}"
+    );
+    // As curl and Node do: the certificate itself in --cacert is enough, by name or address.
+    for url in [localhost_url(&server), server.url.clone()] {
+        let output = run(
+            &["connect", &url, "--cacert", &pki.self_signed.cert],
+            b"hi\n",
+        );
+        assert!(output.status.success(), "{url}: {output:?}");
+        assert_eq!(text(&output.stdout), "hi\n");
+    }
+}

@@ -37,6 +37,9 @@ pub struct Pki {
     pub client: Identity,
     /// A client certificate signed by the server CA, which the client CA does not vouch for.
     pub stranger: Identity,
+    /// Self-signed for localhost and 127.0.0.1 and marked as a CA, as `openssl req -x509`
+    /// makes them: the usual test certificate.
+    pub self_signed: Identity,
 }
 
 /// The PKI, generated once per test run.
@@ -107,6 +110,17 @@ fn generate(dir: &Path) -> Pki {
             &server_ca,
             &client_usage,
         ),
+        self_signed: {
+            let key = KeyPair::generate().unwrap();
+            let mut params =
+                CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                    .unwrap();
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            Identity {
+                cert: write("self-signed.crt", params.self_signed(&key).unwrap().pem()),
+                key: write("self-signed.key", key.serialize_pem()),
+            }
+        },
     }
 }
 
