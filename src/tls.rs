@@ -193,6 +193,9 @@ pub fn describe_tls_error(tls: &rustls::Error, host: &str, sent_client_cert: boo
             };
             format!("TLS handshake with {host} failed: the server sent alert {alert:?}{hint}")
         }
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => format!(
+            "TLS handshake with {host} failed: the answer is not TLS; is it a plain ws:// server?"
+        ),
         other => format!("TLS handshake with {host} failed: {other}"),
     }
 }

@@ -92,3 +92,41 @@ fn serve_events_carry_the_client_id() {
     assert_eq!(events[2]["by"], "peer");
     assert_eq!(events[2]["code"], 1000);
 }
+
+#[test]
+fn a_failed_connect_is_an_error_event() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = run(
+        &["connect", &format!("ws://127.0.0.1:{port}/"), "--jsonl"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let events = parse_lines(&output.stdout);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "error");
+    assert!(events[0]["message"].as_str().unwrap().contains("refused"));
+}
+
+#[test]
+fn a_drop_without_close_is_reported_as_1006() {
+    let addr = crate::support::peers::spawn_ws_server(|mut ws| {
+        let _ = ws.read();
+    });
+    let output = run(
+        &["connect", &format!("ws://{addr}/"), "--jsonl", "-w", "30"],
+        b"hi\n",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let events = parse_lines(&output.stdout);
+    let close = events
+        .iter()
+        .find(|e| e["event"] == "close")
+        .expect("a close event");
+    assert_eq!(close["code"], 1006);
+    assert_eq!(close["by"], "peer");
+    assert!(events.iter().any(|e| e["event"] == "error"), "{events:?}");
+}

@@ -215,3 +215,24 @@ fn pretty_indents_json_from_the_server() {
         "{time:?}"
     );
 }
+
+#[test]
+fn a_dumb_terminal_gets_pipe_mode_instead_of_a_repl() {
+    let mut server = Server::start_with_stdin(&[], Stdio::piped());
+    let mut console = server.stdin();
+    let mut received = server.stdout_lines();
+    let mut terminal = Terminal::spawn_with_env(&["connect", &server.url], &[("TERM", "dumb")]);
+    server.stderr.wait_for("[1] connected");
+    // No line editor: the terminal's own line discipline sends each line.
+    terminal.type_keys("typed on a dumb terminal\r");
+    assert_eq!(received.take(1), vec!["typed on a dumb terminal"]);
+    writeln!(console, "plain reply").unwrap();
+    terminal.wait_for("plain reply");
+    assert!(
+        !terminal.contents().contains("< plain reply"),
+        "{}",
+        terminal.contents()
+    );
+    terminal.type_keys("\x04");
+    assert!(terminal.wait_exit().success(), "{}", terminal.contents());
+}

@@ -85,3 +85,42 @@ fn oversize_message_closes_with_1009_and_others_continue() {
     let output = run(&["connect", &server.url], b"small\n");
     assert_eq!(text(&output.stdout), "small\n");
 }
+
+#[test]
+fn a_request_head_over_16_kib_gets_431() {
+    let server = Server::start(&["--echo"]);
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(17 * 1024)
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 431"),
+        "{}",
+        &answer[..answer.len().min(80)]
+    );
+}
+
+#[test]
+fn refusals_are_logged() {
+    let mut server = Server::start(&["--echo", "--origin", "https://good.test"]);
+    let output = run(&["connect", &server.url, "-o", "https://evil.test"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    server
+        .stderr
+        .wait_for("refused with 403: origin https://evil.test is not allowed");
+}
+
+#[test]
+fn bench_gives_up_on_a_server_that_does_not_echo() {
+    // The console server without input reads messages but never answers them.
+    let server = Server::start_with_stdin(&[], std::process::Stdio::piped());
+    let output = run(&["bench", &server.url, "-n", "100"], b"");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("no echo for 10s"), "{stderr}");
+    assert!(stderr.contains("1 dropped connection"), "{stderr}");
+}

@@ -201,4 +201,13 @@ fn headers_and_auth_reach_the_server() {
         headers.contains(&"authorization: Basic YWxpY2U6c0BjcmV0".to_string()),
         "{headers:?}"
     );
+    // An explicit -H Authorization replaces the one from the credentials: one header, not two.
+    let output = run(&["connect", &url, "-H", "Authorization: Bearer xyz"], b"");
+    assert!(output.status.success(), "{output:?}");
+    let headers = receiver.recv().unwrap();
+    let authorization: Vec<_> = headers
+        .iter()
+        .filter(|h| h.starts_with("authorization:"))
+        .collect();
+    assert_eq!(authorization, ["authorization: Bearer xyz"], "{headers:?}");
 }

@@ -187,3 +187,24 @@ fn a_self_signed_certificate_is_trusted_by_naming_it() {
         assert_eq!(text(&output.stdout), "hi\n");
     }
 }
+
+#[test]
+fn the_wrong_scheme_is_pointed_out() {
+    let pki = pki();
+    let secure = wss_echo_server(&pki.server, &[]);
+    let plain_url = secure.url.replacen("wss://", "ws://", 1);
+    let output = run(&["connect", &plain_url], b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("is it a wss:// server?"),
+        "{output:?}"
+    );
+    let plain = Server::start(&["--echo"]);
+    let secure_url = plain.url.replacen("ws://", "wss://", 1);
+    let output = run(&["connect", &secure_url, "-k"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("is it a plain ws:// server?"),
+        "{output:?}"
+    );
+}

@@ -141,7 +141,16 @@ impl ClientRequest {
         for (name, value) in &self.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::Usage(format!("invalid header name '{name}'")))?;
-            headers.append(name, header_value("header", value)?);
+            let value = header_value("header", value)?;
+            // An explicit -H replaces what --auth, -o or -s put there; other names may repeat.
+            if name == http::header::AUTHORIZATION
+                || name == http::header::ORIGIN
+                || name == http::header::SEC_WEBSOCKET_PROTOCOL
+            {
+                headers.insert(name, value);
+            } else {
+                headers.append(name, value);
+            }
         }
         Ok(request)
     }
@@ -240,6 +249,12 @@ where
                             "the server chose a subprotocol that was not offered".to_string()
                         }
                     }
+                }
+                // An HTTP parser meeting TLS bytes: the server speaks wss://.
+                WsError::HttpFormat(_) | WsError::Protocol(ProtocolError::HttparseError(_))
+                    if request.url.scheme() == "ws" =>
+                {
+                    "the answer is not HTTP; is it a wss:// server?".to_string()
                 }
                 other => other.to_string(),
             };

@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::handshake::Upgraded;
@@ -508,9 +508,13 @@ where
                     .connection_gone("peer closed the connection without a Close frame".into());
             }
             WsError::Io(error) => return self.connection_gone(crate::error::io_reason(&error)),
+            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
+                1009,
+                format!("a message of {size} bytes is over the {max_size}-byte limit"),
+            ),
             WsError::Capacity(error) => (1009, error.to_string()),
             WsError::Utf8(_) => (1007, "invalid UTF-8 in a text message".to_string()),
-            WsError::Protocol(error) => (1002, error.to_string()),
+            WsError::Protocol(error) => (1002, lower_first(&error.to_string())),
             other => return self.connection_gone(other.to_string()),
         };
         self.sink.event(Event::Error(detail.clone()));
@@ -548,5 +552,15 @@ where
             by: Side::Peer,
         });
         Flow::End(Ending::Lost(detail))
+    }
+}
+
+/// tungstenite's messages start with a capital ("Received an unmasked frame…"); wsx's lines
+/// read on from a prefix.
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -163,6 +163,11 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         return None;
     }
     if let Some(status) = refusal(&server, &request) {
+        server.printer.info(&format!(
+            "{addr}: refused with {}: {}",
+            status.0,
+            status.1.trim_end()
+        ));
         let _ = respond(
             &mut stream,
             status.0,
@@ -175,6 +180,10 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
     }
     // Reserved before upgrading so concurrent handshakes cannot overshoot the limit.
     let Some(slot) = Slot::take(server.clone()) else {
+        server.printer.info(&format!(
+            "{addr}: refused with 503: --max-connections {} reached",
+            server.config.max_connections.unwrap_or_default()
+        ));
         let _ = respond(
             &mut stream,
             503,

@@ -25,6 +25,11 @@ const COLS: u16 = 120;
 impl Terminal {
     /// Runs `wsx args…` with stdin, stdout and stderr on a fresh pty.
     pub fn spawn(args: &[&str]) -> Terminal {
+        Self::spawn_with_env(args, &[])
+    }
+
+    /// As `spawn`, with extra environment variables (`TERM=dumb`, …).
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Terminal {
         let size = Winsize {
             ws_row: ROWS,
             ws_col: COLS,
@@ -35,6 +40,7 @@ impl Terminal {
         let slave = pty.slave;
         let child = wsx()
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave))
