@@ -22,7 +22,11 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
     let timeout = server.config.handshake_timeout;
     // The whole opening handshake is bounded, so a client that stalls (or sends nothing)
     // holds only its own task, and only this long.
-    let opened = match tokio::time::timeout(timeout, open(server.clone(), stream, addr)).await {
+    // Boxed, here and for --exec below: a task's allocation is as large as its largest state,
+    // and the handshake (TLS included) and the exec machinery are much larger than what an
+    // open connection keeps, which every one of thousands of idle connections would pay.
+    let opening = Box::pin(open(server.clone(), stream, addr));
+    let opened = match tokio::time::timeout(timeout, opening).await {
         Ok(Some(opened)) => opened,
         Ok(None) => return,
         Err(_) => {
@@ -53,7 +57,17 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
         },
     );
     match child {
-        Some(command) => exec::serve(server.clone(), id, ws, &mut outbox, sender, command).await,
+        Some(command) => {
+            Box::pin(exec::serve(
+                server.clone(),
+                id,
+                ws,
+                &mut outbox,
+                sender,
+                command,
+            ))
+            .await
+        }
         None => {
             drop(sender);
             let mut sink = ServeSink {
