@@ -26,6 +26,12 @@ use super::message::{Event, Payload, Side, close_frame, from_close_frame};
 /// its other sources again: large enough to batch writes, small enough to stay fair.
 const BATCH: usize = 256;
 
+/// Within a batch of incoming messages, the replies already fed (echoes) go out every this
+/// many messages instead of at the end: the peer starts on them while the rest of the batch
+/// is processed. With one connection and 64 messages in flight this doubled echo throughput
+/// (the two ends no longer take turns), for one more write per 16 messages.
+const FLUSH_EVERY: usize = 16;
+
 /// After the close handshake, how long a client waits for the server to close TCP.
 const TCP_CLOSE_WAIT: Duration = Duration::from_secs(1);
 
@@ -334,6 +340,9 @@ where
             }
             if handled == BATCH {
                 break;
+            }
+            if handled % FLUSH_EVERY == 0 {
+                self.flush().await;
             }
             match self.ws.next().now_or_never() {
                 Some(next) => item = next,
