@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use percent_encoding::percent_decode_str;
 use url::Url;
 
 use crate::cli::{BenchArgs, BinaryOutput, CommonArgs, ConnectArgs, ServeArgs};
@@ -176,9 +177,7 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
     fn try_from(args: ConnectArgs) -> Result<Self> {
         let mut url = parse_ws_url(&args.url)?;
         let mut auth = args.auth.clone();
-        if !url.username().is_empty() {
-            let user = percent_decode(url.username());
-            let pass = percent_decode(url.password().unwrap_or(""));
+        if let Some((user, pass)) = url_credentials(&url) {
             auth.get_or_insert(format!("{user}:{pass}"));
             let _ = url.set_username("");
             let _ = url.set_password(None);
@@ -266,11 +265,12 @@ pub fn parse_ws_url(text: &str) -> Result<Url> {
     Ok(url)
 }
 
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={text}").as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
+/// `user:pass@` of a URL, percent-decoded (for `connect` and for proxy URLs). Plain
+/// percent-decoding, not form decoding: a `+` in a password stays a `+`.
+pub fn url_credentials(url: &Url) -> Option<(String, String)> {
+    let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
+    (!url.username().is_empty())
+        .then(|| (decode(url.username()), decode(url.password().unwrap_or(""))))
 }
 
 /// `Name: value` → (`Name`, `value`).
@@ -493,6 +493,16 @@ mod tests {
             "ws://http.test/http"
         );
         assert!(parse_ws_url("ws://").is_err());
+    }
+
+    #[test]
+    fn credentials_keep_plus_and_decode_escapes() {
+        let url = Url::parse("ws://al%40ice:a+b%3Ac@h/").unwrap();
+        assert_eq!(
+            url_credentials(&url),
+            Some(("al@ice".into(), "a+b:c".into()))
+        );
+        assert_eq!(url_credentials(&Url::parse("ws://h/").unwrap()), None);
     }
 
     #[test]

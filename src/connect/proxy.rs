@@ -49,12 +49,7 @@ impl Proxy {
             .ok_or_else(|| Error::Usage(format!("proxy URL '{}' has no host", redacted(text))))?
             .trim_matches(['[', ']'])
             .to_string();
-        let credentials = (!url.username().is_empty()).then(|| {
-            (
-                percent_decode(url.username()),
-                percent_decode(url.password().unwrap_or("")),
-            )
-        });
+        let credentials = crate::config::url_credentials(&url);
         Ok(Proxy {
             kind,
             host,
@@ -80,13 +75,6 @@ fn redacted(text: &str) -> String {
     };
     let start = text.find("://").map_or(0, |scheme| scheme + 3).min(at);
     format!("{}***{}", &text[..start], &text[at..])
-}
-
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={text}").as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
 }
 
 /// The proxy the environment asks for: `ws://` uses `HTTP_PROXY`, `wss://` `HTTPS_PROXY`,
