@@ -74,6 +74,12 @@ pub fn io_reason(error: &std::io::Error) -> String {
         Some(at) => &text[..at],
         None => &text,
     };
+    lower_first(text)
+}
+
+/// Library messages start with a capital ("Received an unmasked frame…"); wsx's lines read on
+/// from a prefix, so only the first letter is lowered and names inside stay as they are.
+pub fn lower_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::InputOptions;
 use crate::output::Printer;
 use crate::protocol::input::{line_to_payload, strip_line_ending};
-use crate::protocol::{Command, OutboxSender, Payload};
+use crate::protocol::{Command, OutboxSender};
 
 /// Starts the input thread. It ends when input is exhausted or the session is gone.
 pub fn spawn_input(
@@ -36,11 +36,7 @@ pub fn spawn_input(
 /// Sends `-x` messages and stdin lines; `Err` once the session has ended.
 fn send_all(sender: &OutboxSender, input: &InputOptions, printer: &Printer) -> Result<(), ()> {
     for message in &input.execute {
-        let payload = if input.binary {
-            Payload::binary(message.clone().into_bytes())
-        } else {
-            Payload::text(message.clone())
-        };
+        let payload = super::execute_payload(message, input.binary);
         sender
             .blocking_send(Command::Send(payload))
             .map_err(|_| ())?;

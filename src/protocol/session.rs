@@ -523,7 +523,7 @@ where
             ),
             WsError::Capacity(error) => (1009, error.to_string()),
             WsError::Utf8(_) => (1007, "invalid UTF-8 in a text message".to_string()),
-            WsError::Protocol(error) => (1002, lower_first(&error.to_string())),
+            WsError::Protocol(error) => (1002, crate::error::lower_first(&error.to_string())),
             other => return self.connection_gone(other.to_string()),
         };
         self.sink.event(Event::Error(detail.clone()));
@@ -561,15 +561,5 @@ where
             by: Side::Peer,
         });
         Flow::End(Ending::Lost(detail))
-    }
-}
-
-/// tungstenite's messages start with a capital ("Received an unmasked frame…"); wsx's lines
-/// read on from a prefix.
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
