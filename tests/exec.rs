@@ -81,11 +81,7 @@ fn a_counter_script_gets_each_message_as_a_line() {
     }
     server.stderr.wait_for("[2] closed");
     // A relay: no payloads on its stdout.
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(server.child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
-    assert_eq!(stdout, "");
+    assert_eq!(server.stop_and_read_stdout(), "");
 }
 
 #[test]

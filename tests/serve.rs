@@ -64,11 +64,7 @@ fn relays_print_no_payloads() {
     let output = run(&["connect", &server.url], b"not for the relay's stdout\n");
     assert!(output.status.success());
     server.stderr.wait_for("[1] closed by peer");
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(server.child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
-    assert_eq!(stdout, "");
+    assert_eq!(server.stop_and_read_stdout(), "");
 }
 
 #[test]

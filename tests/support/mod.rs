@@ -296,6 +296,16 @@ impl Server {
         Lines::new(self.child.stdout.take().expect("stdout already taken"))
     }
 
+    /// Stops the server and returns everything it wrote on stdout.
+    pub fn stop_and_read_stdout(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut stdout = String::new();
+        let pipe = self.child.stdout.as_mut().expect("stdout already taken");
+        pipe.read_to_string(&mut stdout).unwrap();
+        stdout
+    }
+
     pub fn stdin(&mut self) -> std::process::ChildStdin {
         self.child.stdin.take().expect("stdin was not piped")
     }
