@@ -365,7 +365,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__serve)
-            opts="-s -b -x -n -w -P -t -v -q -h --echo --broadcast --exec --subprotocol --max-connections --origin --handshake-timeout --queue-limit --cert --key --client-ca --no-page --binary --execute --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --verbose --quiet --no-color --pretty --help"
+            opts="-s -b -x -n -w -P -t -v -q -h --echo --broadcast --exec --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --binary --execute --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --verbose --quiet --no-color --pretty --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -392,6 +392,10 @@ _wsx() {
                     return 0
                     ;;
                 --queue-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -101,6 +101,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-connections -d 'Re
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l origin -d 'Allowed Origin (repeatable); requests from other origins get 403' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l handshake-timeout -d 'Seconds a client may take to complete the opening handshake' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l queue-limit -d 'Per-client outgoing queue bound: messages, then bytes' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l threads -d 'Threads that run the connections [default: one per core less one, left to the client under test; at least 1]' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
@@ -130,6 +131,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-connections -d 'Refuse
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l origin -d 'Allowed Origin (repeatable); requests from other origins get 403' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l handshake-timeout -d 'Seconds a client may take to complete the opening handshake' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l queue-limit -d 'Per-client outgoing queue bound: messages, then bytes' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l threads -d 'Threads that run the connections [default: one per core less one, left to the client under test; at least 1]' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r

@@ -306,6 +306,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MESSAGES", default_value_t = 1024)]
     pub queue_limit: usize,
 
+    /// Threads that run the connections [default: one per core less one, left to the client
+    /// under test; at least 1]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
     /// Certificate chain (PEM): serve wss:// (with --key)
     #[arg(long, value_name = "PEM", requires = "key")]
     pub cert: Option<String>,

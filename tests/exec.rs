@@ -269,8 +269,9 @@ fn a_child_that_ignores_sigterm_is_killed() {
 
 #[test]
 fn a_hundred_clients_get_a_child_each_and_no_more() {
+    // Several threads: children are started and reaped from each thread's runtime.
     let server = exec_server(
-        &["--max-connections", "100"],
+        &["--max-connections", "100", "--threads", "3"],
         &["sh", "-c", "echo $$; exec cat"],
     );
     let url = server.url.clone();

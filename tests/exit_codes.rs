@@ -104,6 +104,9 @@ fn bad_usage_exits_two() {
     assert_eq!(output.status.code(), Some(2));
     let output = run(&["serve", "not-an-address:x"], b"");
     assert_eq!(output.status.code(), Some(2));
+    let output = run(&["serve", "127.0.0.1:0", "--threads", "0"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--threads must be at least 1"));
 }
 
 /// A server that reads the request head and answers with `respond(sec_websocket_key)`.

@@ -10,7 +10,17 @@ use crate::support::{Client, Server, peers, run, text};
 
 #[test]
 fn broadcast_reaches_the_others_not_the_sender() {
-    let mut server = Server::start(&["--broadcast"]);
+    broadcast_among_three(&["--broadcast"]);
+}
+
+#[test]
+fn broadcast_reaches_clients_on_other_threads() {
+    // Connections go round-robin over the threads: each of the three runs on its own.
+    broadcast_among_three(&["--broadcast", "--threads", "3"]);
+}
+
+fn broadcast_among_three(flags: &[&str]) {
+    let mut server = Server::start(flags);
     let mut clients: Vec<Client> = (1..=3)
         .map(|i| {
             let client = Client::start(&[&server.url]);
@@ -56,6 +66,40 @@ fn console_lines_go_to_every_client() {
     writeln!(console, "to all").unwrap();
     assert_eq!(first.stdout.take(1), vec!["to all"]);
     assert_eq!(second.stdout.take(1), vec!["to all"]);
+}
+
+#[test]
+fn the_console_and_a_stop_reach_clients_on_every_thread() {
+    let mut server = Server::start_with_stdin(&["--threads", "2"], Stdio::piped());
+    let mut console = server.stdin();
+    let mut stdout = server.stdout_lines();
+    let mut clients: Vec<Client> = (1..=3)
+        .map(|i| {
+            let client = Client::start(&[&server.url, "--jsonl"]);
+            server.stderr.wait_for(&format!("[{i}] connected"));
+            client
+        })
+        .collect();
+    writeln!(console, "to all").unwrap();
+    for (i, client) in clients.iter_mut().enumerate() {
+        assert!(client.stdout.wait_for("\"message\"").contains("to all"));
+        client.send_line(&format!("from {i}"));
+    }
+    let mut received = stdout.take(3);
+    received.sort();
+    assert_eq!(received, ["from 0", "from 1", "from 2"]);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    for client in &mut clients {
+        let close = client.stdout.wait_for("\"close\"");
+        assert!(close.contains("\"code\":1001"), "{close}");
+        assert!(client.finish().success());
+    }
+    let status = crate::support::wait_status(&mut server.child, crate::support::DEADLINE);
+    assert!(status.expect("server exits").success());
 }
 
 #[test]

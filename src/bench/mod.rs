@@ -226,6 +226,7 @@ where
         total,
         warmup: config.warmup.min(total.saturating_sub(1)),
         received: 0,
+        batch_read_at: None,
         result: ConnectionResult {
             latency: Histogram::new(3).expect("3 significant figures is valid"),
             measured: 0,
@@ -333,6 +334,9 @@ struct EchoChecker {
     total: u64,
     warmup: u64,
     received: u64,
+    /// When the echoes being handled were read: one clock reading per batch of echoes that
+    /// arrived together, not one per message.
+    batch_read_at: Option<Instant>,
     result: ConnectionResult,
 }
 
@@ -341,7 +345,7 @@ impl EventSink for EchoChecker {
         let Event::Message(payload) = event else {
             return;
         };
-        let now = Instant::now();
+        let now = *self.batch_read_at.get_or_insert_with(Instant::now);
         let sent = lock(&self.sent_at).pop_front();
         let expected = &self.ring[(self.received % self.ring.len() as u64) as usize];
         if payload != *expected {
@@ -363,13 +367,6 @@ impl EventSink for EchoChecker {
         self.progress.fetch_add(1, Ordering::Relaxed);
         if self.paced {
             self.window.add_permits(1);
-        } else if self.sent < self.total {
-            // The queue holds `window + 1`, and at most `window` are ever in it.
-            lock(&self.sent_at).push_back(now);
-            let _ = self
-                .sender
-                .try_send(Command::Send(ring_payload(&self.ring, self.sent)));
-            self.sent += 1;
         }
         if self.received == self.total {
             let _ = self.sender.control(Command::Close {
@@ -377,6 +374,22 @@ impl EventSink for EchoChecker {
                 reason: String::new(),
             });
         }
+    }
+
+    /// Unpaced, each echo releases the next message.
+    fn answer(&mut self) -> Option<Payload> {
+        if self.paced || self.sent >= self.total {
+            return None;
+        }
+        let now = *self.batch_read_at.get_or_insert_with(Instant::now);
+        lock(&self.sent_at).push_back(now);
+        let payload = ring_payload(&self.ring, self.sent);
+        self.sent += 1;
+        Some(payload)
+    }
+
+    fn idle(&mut self) {
+        self.batch_read_at = None;
     }
 }
 

@@ -160,6 +160,12 @@ impl OutboxSender {
 /// Where a session reports what happens on its connection.
 pub trait EventSink {
     fn event(&mut self, event: Event);
+    /// A message to send in answer to the data message just reported, fed (like an echo)
+    /// before the next frame is read. `wsx bench` sends each next message this way: no trip
+    /// through the outbox, so the load generator stays cheaper than the server it measures.
+    fn answer(&mut self) -> Option<Payload> {
+        None
+    }
     /// The session is about to wait for more input: a good moment to flush buffered output.
     fn idle(&mut self) {}
 }
@@ -436,6 +442,12 @@ where
             }
         }
         self.sink.event(Event::Message(payload));
+        if self.closing.is_none()
+            && let Some(answer) = self.sink.answer()
+            && self.ws.feed(answer.into_message()).await.is_ok()
+        {
+            self.unflushed = true;
+        }
         if self
             .options
             .count

@@ -6,6 +6,7 @@ mod connection;
 mod console;
 mod exec;
 mod hub;
+mod workers;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,7 +15,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::ServeConfig;
@@ -89,7 +89,8 @@ impl Server {
 }
 
 pub fn run(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // Accepting, the console and signals; the connections run on the workers' runtimes.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| Error::io("cannot start the runtime", error))?;
@@ -138,13 +139,11 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         .map_err(|error| Error::io("cannot watch for SIGTERM", error))?;
     let open_file_limit = raise_open_file_limit();
     let mut last_accept_warning = None;
-    let mut connections = JoinSet::new();
+    let mut workers = workers::Workers::start(&server)?;
     let stop = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    connections.spawn(connection::handle(server.clone(), stream, addr));
-                }
+                Ok((stream, addr)) => workers.assign(stream, addr, &server),
                 Err(error) => {
                     // Out of descriptors and the like: report (once a second at most),
                     // breathe, keep serving the clients already connected.
@@ -155,7 +154,6 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
             Some(stop) = stop_rx.recv() => break stop,
             _ = tokio::signal::ctrl_c() => break Stop { code: 1001, reason: "server shutting down".into() },
             _ = terminate.recv() => break Stop { code: 1001, reason: "server shutting down".into() },
@@ -163,10 +161,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     };
     drop(listener);
     server.hub.close_all(stop.code, &stop.reason);
-    let _ = tokio::time::timeout(server.session.close_timeout, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
+    workers.finish(server.session.close_timeout).await;
     printer.flush();
     Ok(ExitCode::SUCCESS)
 }

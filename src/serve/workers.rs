@@ -1,0 +1,133 @@
+//! Thread per core: each accepted connection is handed to one of `--threads` single-threaded
+//! runtimes and stays there for its whole life. Compared with one work-stealing runtime this
+//! avoids waking idle threads to share out work (futex calls and context switches on every
+//! burst), which on small messages cost a fifth of the server's time; connections still
+//! spread over the threads, round-robin.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::{Server, connection};
+use crate::error::{Error, Result};
+
+type Accepted = (std::net::TcpStream, SocketAddr);
+
+pub struct Workers {
+    inboxes: Vec<mpsc::UnboundedSender<Accepted>>,
+    next: usize,
+    /// Dropped by each worker once all its connections have ended.
+    finished: mpsc::Receiver<()>,
+    /// Tells the workers to drop whatever connections they still hold.
+    abandon: watch::Sender<bool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// `--threads` workers.
+    pub fn start(server: &Arc<Server>) -> Result<Workers> {
+        let count = server.config.threads;
+        let (finished_tx, finished) = mpsc::channel(1);
+        let (abandon, _) = watch::channel(false);
+        let mut workers = Workers {
+            inboxes: Vec::with_capacity(count),
+            next: 0,
+            finished,
+            abandon,
+            threads: Vec::with_capacity(count),
+        };
+        for index in 0..count {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| Error::io("cannot start the runtime", error))?;
+            let (inbox, accepted) = mpsc::unbounded_channel();
+            let server = server.clone();
+            let finished = finished_tx.clone();
+            let abandon = workers.abandon.subscribe();
+            let thread = std::thread::Builder::new()
+                .name(format!("wsx-worker-{index}"))
+                .spawn(move || {
+                    runtime.block_on(work(server, accepted, abandon));
+                    // The runtime drops here, and with it any connection still open, so
+                    // --exec children are stopped rather than orphaned.
+                    drop(runtime);
+                    drop(finished);
+                })
+                .map_err(|error| Error::io("cannot start a worker thread", error))?;
+            workers.inboxes.push(inbox);
+            workers.threads.push(thread);
+        }
+        Ok(workers)
+    }
+
+    /// Hands a freshly accepted connection to the next worker.
+    pub fn assign(&mut self, stream: TcpStream, addr: SocketAddr, server: &Server) {
+        // Leaving this runtime's reactor; the worker registers it with its own.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(error) => {
+                server.printer.warn(&format!(
+                    "{addr}: cannot hand the connection over: {}",
+                    crate::error::io_reason(&error)
+                ));
+                return;
+            }
+        };
+        let worker = self.next % self.inboxes.len();
+        self.next = self.next.wrapping_add(1);
+        let _ = self.inboxes[worker].send((stream, addr));
+    }
+
+    /// Lets the workers finish the connections they hold, for at most `grace`; then drops
+    /// what is left.
+    pub async fn finish(mut self, grace: Duration) {
+        self.inboxes.clear();
+        if tokio::time::timeout(grace, self.finished.recv())
+            .await
+            .is_err()
+        {
+            let _ = self.abandon.send(true);
+        }
+        let threads = std::mem::take(&mut self.threads);
+        let _ = tokio::task::spawn_blocking(move || {
+            for thread in threads {
+                let _ = thread.join();
+            }
+        })
+        .await;
+    }
+}
+
+async fn work(
+    server: Arc<Server>,
+    mut accepted: mpsc::UnboundedReceiver<Accepted>,
+    mut abandon: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    let mut accepting = true;
+    while accepting || !connections.is_empty() {
+        tokio::select! {
+            next = accepted.recv(), if accepting => match next {
+                Some((stream, addr)) => match TcpStream::from_std(stream) {
+                    Ok(stream) => {
+                        connections.spawn(connection::handle(server.clone(), stream, addr));
+                    }
+                    Err(error) => server.printer.warn(&format!(
+                        "{addr}: cannot take the connection over: {}",
+                        crate::error::io_reason(&error)
+                    )),
+                },
+                None => accepting = false,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            // Also when the sender is gone: nobody is waiting for these connections any more.
+            _ = abandon.changed() => return,
+        }
+    }
+}
