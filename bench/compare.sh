@@ -109,8 +109,8 @@ run_workload() { # name field args...
 }
 
 echo "measuring ($ROUNDS rounds, interleaved)..." >&2
-run_workload small1 messages_per_s -c 1 -W 64 --size 32 -n 300000
-run_workload small64 messages_per_s -c 64 -W 16 --size 32 -n 300000
+run_workload small1 messages_per_s -c 1 -W 64 --size 32 -n 1000000
+run_workload small64 messages_per_s -c 64 -W 16 --size 32 -n 1000000
 run_workload bulk mb_per_s -c 4 -W 8 --size 64KiB --binary -n 20000
 tcp_samples=""
 for _ in $(seq 1 "$ROUNDS"); do
