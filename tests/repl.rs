@@ -31,6 +31,14 @@ fn close_with_code_and_reason_reaches_the_server() {
     terminal.type_keys("/close 4000 bye now\r");
     let status = terminal.wait_exit();
     assert!(status.success(), "screen:\n{}", terminal.contents());
+    // The session is over after /close: no fresh prompt is left on the screen.
+    let rows = terminal.rows();
+    let last = rows.iter().rev().find(|row| !row.trim().is_empty());
+    assert!(
+        last.is_some_and(|row| !row.trim_start().starts_with('>')),
+        "screen:\n{}",
+        terminal.contents()
+    );
     let close: Value = serde_json::from_str(&events.wait_for("\"close\"")).unwrap();
     assert_eq!(close["code"], 4000);
     assert_eq!(close["reason"], "bye now");

@@ -44,6 +44,14 @@ impl ReplCommand {
     }
 }
 
+/// `/quit` or `/close`: after this line the prompt is not shown again.
+pub fn ends_session(line: &str) -> bool {
+    matches!(
+        parse(line),
+        Ok(ReplCommand::Quit | ReplCommand::Close { .. })
+    )
+}
+
 /// Starts a multi-line message: the lines that follow, up to an empty one, are one message.
 pub fn is_multi(line: &str) -> bool {
     line.trim_end() == "/multi"
@@ -207,6 +215,15 @@ mod tests {
         assert_eq!(parse("hello"), Ok(ReplCommand::Text("hello".into())));
         assert_eq!(parse("//etc"), Ok(ReplCommand::Text("/etc".into())));
         assert_eq!(parse(""), Ok(ReplCommand::Text(String::new())));
+    }
+
+    #[test]
+    fn only_quit_and_a_valid_close_end_the_session() {
+        assert!(ends_session("/quit"));
+        assert!(ends_session("/close 4000 bye"));
+        assert!(!ends_session("/close abc"));
+        assert!(!ends_session("//quit"));
+        assert!(!ends_session("quit"));
     }
 
     #[test]

@@ -179,7 +179,13 @@ pub fn start(
                     Input::End
                 }
             };
-            let end = matches!(input, Input::End);
+            // No new prompt after the last line: it would be drawn while the session closes
+            // and left on the screen, under the shell's own.
+            let end = match &input {
+                Input::End => true,
+                Input::Line(line) => command::ends_session(line),
+                Input::Message(_) => false,
+            };
             if lines_tx.blocking_send(input).is_err() || end {
                 break;
             }
