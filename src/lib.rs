@@ -10,6 +10,7 @@ pub mod error;
 pub mod generate;
 pub mod output;
 pub mod protocol;
+pub mod queue;
 pub mod repl;
 pub mod serve;
 pub mod tls;

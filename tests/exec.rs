@@ -353,3 +353,39 @@ fn exec_needs_a_program_and_excludes_other_modes() {
     let output = run(&["serve", "--", "cat"], b"");
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Resident memory of a process, in bytes.
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .expect("VmRSS in /proc status");
+    let kilobytes: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kilobytes * 1024
+}
+
+#[test]
+fn output_for_a_client_that_does_not_read_waits_in_a_bounded_queue() {
+    // 1 MiB lines as fast as the child can make them: a queue bounded only in messages
+    // (1,024) would hold a GiB of them.
+    let server = exec_server(
+        &[],
+        &[
+            "sh",
+            "-c",
+            r#"while :; do head -c 1048576 /dev/zero | tr '\0' a; echo; done"#,
+        ],
+    );
+    let mut ws = peers::ws_client(&server.url);
+    assert_eq!(peers::read_text(&mut ws).len(), 1 << 20);
+    // The client reads no more. The queue (16 MiB), the socket buffers and the line being
+    // read are all the server may hold for it.
+    let until = Instant::now() + Duration::from_secs(2);
+    let mut peak = 0;
+    while Instant::now() < until {
+        peak = peak.max(rss_bytes(server.child.id()));
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert!(peak < 128 << 20, "server RSS reached {} MiB", peak >> 20);
+}

@@ -20,9 +20,9 @@ use crate::protocol::message::{describe_close, is_normal_close};
 use crate::protocol::session::{self, outbox};
 use crate::protocol::{Command, Ending, Event, EventSink, Payload, Side};
 
-/// Outgoing queue bound for `connect`: stdin waits when it is full.
+/// Outgoing queue bound for `connect`, in messages and bytes: stdin waits when it is full.
 const QUEUE_MESSAGES: usize = 1024;
-const QUEUE_BYTES: usize = usize::MAX;
+const QUEUE_BYTES: usize = 16 << 20;
 
 /// Reconnect backoff: from the first delay, doubling, capped.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);

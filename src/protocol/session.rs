@@ -6,8 +6,6 @@
 //! flushes once nothing more is ready. Replies are fed before the next frame is read, so an
 //! echo always precedes the answer to a Close that follows it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,6 +19,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::handshake::Upgraded;
 use super::message::{Event, Payload, Side, close_frame, from_close_frame};
+use crate::queue::{self, QueueError, Weighed};
 
 /// How many ready frames or queued commands are handled before the loop flushes and looks at
 /// its other sources again: large enough to batch writes, small enough to stay fair.
@@ -48,8 +47,8 @@ pub enum Command {
     },
 }
 
-impl Command {
-    fn queued_bytes(&self) -> usize {
+impl Weighed for Command {
+    fn bytes(&self) -> usize {
         match self {
             Command::Send(payload) => payload.len(),
             _ => 0,
@@ -59,57 +58,38 @@ impl Command {
 
 /// The receiving half of a connection's outgoing queue.
 pub struct Outbox {
-    data: mpsc::Receiver<Command>,
+    data: queue::Receiver<Command>,
     control: mpsc::UnboundedReceiver<Command>,
-    queued_bytes: Arc<AtomicUsize>,
 }
 
 /// The sending half: bounded in messages and in bytes, plus an unbounded lane for the few
 /// control commands (kick, close on overflow) that must get through when the queue is full.
 #[derive(Clone)]
 pub struct OutboxSender {
-    data: mpsc::Sender<Command>,
+    data: queue::Sender<Command>,
     control: mpsc::UnboundedSender<Command>,
-    queued_bytes: Arc<AtomicUsize>,
-    byte_limit: usize,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub enum QueueError {
-    /// The message or byte bound is reached: the peer is not keeping up.
-    Full,
-    /// The session has ended.
-    Closed,
 }
 
 impl Outbox {
     /// Takes the next queued command without waiting, control commands first.
     pub fn try_recv(&mut self) -> Option<Command> {
-        let command = self
-            .control
+        self.control
             .try_recv()
-            .or_else(|_| self.data.try_recv())
-            .ok()?;
-        self.queued_bytes
-            .fetch_sub(command.queued_bytes(), Ordering::Relaxed);
-        Some(command)
+            .ok()
+            .or_else(|| self.data.try_recv())
     }
 }
 
 pub fn outbox(message_limit: usize, byte_limit: usize) -> (OutboxSender, Outbox) {
-    let (data_tx, data_rx) = mpsc::channel(message_limit.max(1));
+    let (data_tx, data_rx) = queue::bounded(message_limit, byte_limit);
     let (control_tx, control_rx) = mpsc::unbounded_channel();
-    let queued_bytes = Arc::new(AtomicUsize::new(0));
     let sender = OutboxSender {
         data: data_tx,
         control: control_tx,
-        queued_bytes: queued_bytes.clone(),
-        byte_limit,
     };
     let outbox = Outbox {
         data: data_rx,
         control: control_rx,
-        queued_bytes,
     };
     (sender, outbox)
 }
@@ -117,38 +97,17 @@ pub fn outbox(message_limit: usize, byte_limit: usize) -> (OutboxSender, Outbox)
 impl OutboxSender {
     /// Waits for room; used where the producer should slow down (stdin in `connect`).
     pub async fn send(&self, command: Command) -> Result<(), QueueError> {
-        let bytes = command.queued_bytes();
-        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.data.send(command).await.map_err(|_| {
-            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-            QueueError::Closed
-        })
+        self.data.send(command).await
     }
 
     /// As `send`, from a thread outside the runtime (the stdin reader).
     pub fn blocking_send(&self, command: Command) -> Result<(), QueueError> {
-        let bytes = command.queued_bytes();
-        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.data.blocking_send(command).map_err(|_| {
-            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-            QueueError::Closed
-        })
+        self.data.blocking_send(command)
     }
 
     /// Never waits; used where one slow peer must not hold up the others (`serve`).
     pub fn try_send(&self, command: Command) -> Result<(), QueueError> {
-        let bytes = command.queued_bytes();
-        if bytes > 0 && self.queued_bytes.load(Ordering::Relaxed) + bytes > self.byte_limit {
-            return Err(QueueError::Full);
-        }
-        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.data.try_send(command).map_err(|error| {
-            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-            match error {
-                mpsc::error::TrySendError::Full(_) => QueueError::Full,
-                mpsc::error::TrySendError::Closed(_) => QueueError::Closed,
-            }
-        })
+        self.data.try_send(command)
     }
 
     /// Jumps the queue: for closing a connection whose queue is full.
@@ -245,10 +204,7 @@ where
                 return Ending::Lost(detail);
             },
             Some(command) = outbox.control.recv() => first.push(command),
-            Some(command) = outbox.data.recv() => {
-                outbox.queued_bytes.fetch_sub(command.queued_bytes(), Ordering::Relaxed);
-                first.push(command);
-            }
+            Some(command) = outbox.data.recv() => first.push(command),
         }
     }
     let ws = upgraded.into_websocket().await;
@@ -361,9 +317,6 @@ where
     async fn command_batch(&mut self, first: Command, outbox: &mut Outbox) -> Flow {
         let mut command = first;
         for handled in 1.. {
-            outbox
-                .queued_bytes
-                .fetch_sub(command.queued_bytes(), Ordering::Relaxed);
             if let Flow::End(ending) = self.command(command).await {
                 return Flow::End(ending);
             }
@@ -371,8 +324,8 @@ where
                 break;
             }
             match outbox.data.try_recv() {
-                Ok(next) => command = next,
-                Err(_) => break,
+                Some(next) => command = next,
+                None => break,
             }
         }
         Flow::Continue

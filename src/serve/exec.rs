@@ -12,14 +12,13 @@ use std::os::unix::ffi::OsStringExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::Server;
 use crate::config::Program;
@@ -29,6 +28,7 @@ use crate::protocol::handshake::IncomingRequest;
 use crate::protocol::input::strip_line_ending;
 use crate::protocol::session::{self, Outbox};
 use crate::protocol::{BoxedTransport, Command, Event, EventSink, OutboxSender, Payload, Upgraded};
+use crate::queue::{self, QueueError};
 
 /// How long a child has to exit after SIGTERM before it gets SIGKILL. The same bound applies
 /// to output that still comes after the child exited (from something it left running).
@@ -295,66 +295,16 @@ async fn read_line<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// Messages on their way to the child's stdin, bounded like a client's outgoing queue
-/// (`--queue-limit` messages, 16 MiB): a child that stops reading gets the client closed
+/// Messages on their way to the child's stdin, as lines, bounded like a client's outgoing
+/// queue (`--queue-limit` messages, 16 MiB): a child that stops reading gets the client closed
 /// rather than wsx buffering for it.
-struct StdinQueue {
-    lines: mpsc::Sender<Vec<u8>>,
-    queued_bytes: Arc<AtomicUsize>,
-    byte_limit: usize,
-}
-
-struct StdinLines {
-    lines: mpsc::Receiver<Vec<u8>>,
-    queued_bytes: Arc<AtomicUsize>,
-}
-
-fn stdin_queue(server: &Server) -> (StdinQueue, StdinLines) {
-    let (sender, receiver) = mpsc::channel(server.config.queue_messages.max(1));
-    let queued_bytes = Arc::new(AtomicUsize::new(0));
-    let queue = StdinQueue {
-        lines: sender,
-        queued_bytes: queued_bytes.clone(),
-        byte_limit: server.config.queue_bytes,
-    };
-    let lines = StdinLines {
-        lines: receiver,
-        queued_bytes,
-    };
-    (queue, lines)
-}
-
-enum Refusal {
-    /// The child is not keeping up with its input.
-    Full,
-    /// The child closed its stdin or exited: its exit closes the connection.
-    Closed,
-}
-
-impl StdinQueue {
-    fn push(&self, payload: &Payload) -> Result<(), Refusal> {
-        let mut line = Vec::with_capacity(payload.len() + 1);
-        line.extend_from_slice(payload.as_bytes());
-        line.push(b'\n');
-        let bytes = line.len();
-        if self.queued_bytes.load(Ordering::Relaxed) + bytes > self.byte_limit {
-            return Err(Refusal::Full);
-        }
-        self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.lines.try_send(line).map_err(|error| {
-            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-            match error {
-                mpsc::error::TrySendError::Full(_) => Refusal::Full,
-                mpsc::error::TrySendError::Closed(_) => Refusal::Closed,
-            }
-        })
-    }
+fn stdin_queue(server: &Server) -> (queue::Sender<Vec<u8>>, queue::Receiver<Vec<u8>>) {
+    queue::bounded(server.config.queue_messages, server.config.queue_bytes)
 }
 
 /// Writes queued messages to the child's stdin; the stdin closes when the queue does.
-async fn feed_stdin(mut stdin: ChildStdin, mut queue: StdinLines) {
-    while let Some(line) = queue.lines.recv().await {
-        queue.queued_bytes.fetch_sub(line.len(), Ordering::Relaxed);
+async fn feed_stdin(mut stdin: ChildStdin, mut lines: queue::Receiver<Vec<u8>>) {
+    while let Some(line) = lines.recv().await {
         if stdin.write_all(&line).await.is_err() {
             // The child closed its stdin; what it does not read is dropped.
             break;
@@ -376,7 +326,7 @@ async fn forward_stderr(stderr: ChildStderr, printer: Arc<Printer>, id: u64) {
 struct ExecSink {
     server: Arc<Server>,
     id: u64,
-    stdin: StdinQueue,
+    stdin: queue::Sender<Vec<u8>>,
     outbox: OutboxSender,
     /// Set once the client has been told to go: nothing more reaches the child.
     refused: bool,
@@ -395,9 +345,13 @@ impl ExecSink {
             );
             return;
         }
-        match self.stdin.push(payload) {
-            Ok(()) | Err(Refusal::Closed) => {}
-            Err(Refusal::Full) => {
+        let mut line = Vec::with_capacity(payload.len() + 1);
+        line.extend_from_slice(payload.as_bytes());
+        line.push(b'\n');
+        match self.stdin.try_send(line) {
+            // Closed: the child closed its stdin or exited, and its exit closes the connection.
+            Ok(()) | Err(QueueError::Closed) => {}
+            Err(QueueError::Full) => {
                 self.server.printer.warn(&format!(
                     "[{}] the program is not reading its input; closing the client with 1008",
                     self.id

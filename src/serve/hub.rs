@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::output::Printer;
-use crate::protocol::session::QueueError;
 use crate::protocol::{Command, OutboxSender, Payload};
+use crate::queue::QueueError;
 
 struct Client {
     addr: SocketAddr,
