@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bench;
 mod exec;
 mod exit_codes;
 mod generated;
