@@ -84,21 +84,28 @@ fn permits(bytes: usize, byte_limit: usize) -> u32 {
 }
 
 impl<T: Weighed> Sender<T> {
-    /// Waits for room.
+    /// Waits for room. Cancel-safe: when dropped before it completes, nothing was queued.
     pub async fn send(&self, item: T) -> Result<(), QueueError> {
         let permits = permits(item.bytes(), self.byte_limit);
-        if permits > 0 {
-            let room = self
-                .room
-                .acquire_many(permits)
-                .await
-                .map_err(|_| QueueError::Closed)?;
+        let room = match permits {
+            0 => None,
+            permits => Some(
+                self.room
+                    .acquire_many(permits)
+                    .await
+                    .map_err(|_| QueueError::Closed)?,
+            ),
+        };
+        // Should this fail or be cancelled, `room` gives the bytes back as it drops.
+        self.items
+            .send(item)
+            .await
+            .map_err(|_| QueueError::Closed)?;
+        // Held from now on by the item; the receiver gives them back.
+        if let Some(room) = room {
             room.forget();
         }
-        self.items.send(item).await.map_err(|_| {
-            self.room.add_permits(permits as usize);
-            QueueError::Closed
-        })
+        Ok(())
     }
 
     /// As `send`, from a thread outside the runtime (the stdin reader).
@@ -111,23 +118,46 @@ impl<T: Weighed> Sender<T> {
         }
     }
 
-    /// Never waits.
-    pub fn try_send(&self, item: T) -> Result<(), QueueError> {
+    /// Never waits. A refused item comes back with the reason.
+    pub fn try_send(&self, item: T) -> Result<(), Refused<T>> {
         let permits = permits(item.bytes(), self.byte_limit);
         if permits > 0 {
             match self.room.try_acquire_many(permits) {
                 Ok(room) => room.forget(),
-                Err(TryAcquireError::NoPermits) => return Err(QueueError::Full),
-                Err(TryAcquireError::Closed) => return Err(QueueError::Closed),
+                Err(TryAcquireError::NoPermits) => return Err(Refused::full(item)),
+                Err(TryAcquireError::Closed) => return Err(Refused::closed(item)),
             }
         }
         self.items.try_send(item).map_err(|error| {
             self.room.add_permits(permits as usize);
             match error {
-                mpsc::error::TrySendError::Full(_) => QueueError::Full,
-                mpsc::error::TrySendError::Closed(_) => QueueError::Closed,
+                mpsc::error::TrySendError::Full(item) => Refused::full(item),
+                mpsc::error::TrySendError::Closed(item) => Refused::closed(item),
             }
         })
+    }
+}
+
+/// An item `try_send` did not queue, and why.
+#[derive(Debug)]
+pub struct Refused<T> {
+    pub error: QueueError,
+    pub item: T,
+}
+
+impl<T> Refused<T> {
+    fn full(item: T) -> Self {
+        Refused {
+            error: QueueError::Full,
+            item,
+        }
+    }
+
+    fn closed(item: T) -> Self {
+        Refused {
+            error: QueueError::Closed,
+            item,
+        }
     }
 }
 
@@ -166,15 +196,18 @@ mod tests {
     #[tokio::test]
     async fn bounded_in_items_and_in_bytes() {
         let (sender, mut receiver) = bounded::<Vec<u8>>(3, 10);
-        assert_eq!(sender.try_send(vec![0; 6]), Ok(()));
-        assert_eq!(sender.try_send(vec![0; 5]), Err(QueueError::Full));
-        assert_eq!(sender.try_send(vec![0; 4]), Ok(()));
-        assert_eq!(sender.try_send(Vec::new()), Ok(()));
-        assert_eq!(sender.try_send(Vec::new()), Err(QueueError::Full));
+        let try_send = |item: Vec<u8>| sender.try_send(item).map_err(|refused| refused.error);
+        assert_eq!(try_send(vec![0; 6]), Ok(()));
+        assert_eq!(try_send(vec![0; 5]), Err(QueueError::Full));
+        assert_eq!(try_send(vec![0; 4]), Ok(()));
+        assert_eq!(try_send(Vec::new()), Ok(()));
+        assert_eq!(try_send(Vec::new()), Err(QueueError::Full));
         assert_eq!(receiver.try_recv().map(|item| item.len()), Some(6));
-        assert_eq!(sender.try_send(vec![0; 6]), Ok(()));
+        assert_eq!(try_send(vec![0; 6]), Ok(()));
         drop(receiver);
-        assert_eq!(sender.try_send(Vec::new()), Err(QueueError::Closed));
+        assert_eq!(try_send(Vec::new()), Err(QueueError::Closed));
+        let refused = sender.try_send(vec![7]).unwrap_err();
+        assert_eq!(refused.item, vec![7]);
     }
 
     #[tokio::test]

@@ -99,6 +99,19 @@ fn cat_echoes_every_line_in_order() {
 }
 
 #[test]
+fn a_burst_larger_than_the_queue_reaches_the_program_whole() {
+    // 5,000 lines sent at once, more than the 1,024 the child's input queue holds.
+    let server = exec_server(&[], &["cat"]);
+    let input: String = (1..=5000).map(|i| format!("{i}\n")).collect();
+    let output = run(
+        &["connect", &server.url, "-n", "5000", "-w", "30"],
+        input.as_bytes(),
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert!(text(&output.stdout) == input, "lines lost or out of order");
+}
+
+#[test]
 fn jsonl_logs_the_exchange() {
     let mut server = exec_server(&["--jsonl"], &["cat"]);
     let mut log = server.stdout_lines();

@@ -102,6 +102,43 @@ fn the_console_and_a_stop_reach_clients_on_every_thread() {
     assert!(status.expect("server exits").success());
 }
 
+/// More lines than a client's queue holds (1,024), all at once.
+fn burst() -> (String, Vec<String>) {
+    let lines: Vec<String> = (1..=5000).map(|i| format!("line {i}")).collect();
+    (lines.join("\n") + "\n", lines)
+}
+
+#[test]
+fn a_console_burst_reaches_a_reading_client_whole() {
+    let mut server = Server::start_with_stdin(&[], Stdio::piped());
+    let mut console = server.stdin();
+    let mut client = Client::start(&[&server.url]);
+    server.stderr.wait_for("[1] connected");
+    let (input, lines) = burst();
+    let writer = std::thread::spawn(move || console.write_all(input.as_bytes()));
+    assert!(
+        client.stdout.take(lines.len()) == lines,
+        "lines lost or out of order"
+    );
+    writer.join().unwrap().unwrap();
+    assert!(client.finish().success());
+}
+
+#[test]
+fn a_broadcast_burst_reaches_a_reading_client_whole() {
+    let mut server = Server::start(&["--broadcast"]);
+    let mut reader = Client::start(&[&server.url]);
+    server.stderr.wait_for("[1] connected");
+    let (input, lines) = burst();
+    let output = run(&["connect", &server.url], input.as_bytes());
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        reader.stdout.take(lines.len()) == lines,
+        "lines lost or out of order"
+    );
+    assert!(reader.finish().success());
+}
+
 #[test]
 fn relays_print_no_payloads() {
     let mut server = Server::start(&["--echo"]);

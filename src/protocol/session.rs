@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::handshake::Upgraded;
 use super::message::{Event, Payload, Side, close_frame, from_close_frame};
-use crate::queue::{self, QueueError, Weighed};
+use crate::queue::{self, QueueError, Refused, Weighed};
 
 /// How many ready frames or queued commands are handled before the loop flushes and looks at
 /// its other sources again: large enough to batch writes, small enough to stay fair.
@@ -105,8 +105,9 @@ impl OutboxSender {
         self.data.blocking_send(command)
     }
 
-    /// Never waits; used where one slow peer must not hold up the others (`serve`).
-    pub fn try_send(&self, command: Command) -> Result<(), QueueError> {
+    /// Never waits; used where one slow peer must not hold up the others (`serve`). A
+    /// refused command comes back.
+    pub fn try_send(&self, command: Command) -> Result<(), Refused<Command>> {
         self.data.try_send(command)
     }
 
@@ -127,6 +128,16 @@ pub trait EventSink {
     }
     /// The session is about to wait for more input: a good moment to flush buffered output.
     fn idle(&mut self) {}
+    /// True while what the sink was given cannot all be passed on yet (another client's
+    /// queue is full, say): the session then reads nothing more from its peer, so TCP slows
+    /// the peer down, but it still sends what is queued for it.
+    fn blocked(&self) -> bool {
+        false
+    }
+    /// Completes once the sink is no longer blocked. Cancel-safe.
+    fn ready(&mut self) -> impl Future<Output = ()> {
+        async {}
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -245,10 +256,12 @@ where
     session.flush().await;
     loop {
         let close_deadline = session.closing.as_ref().map(|(_, _, at)| *at);
+        let sink_blocked = session.sink.blocked();
         let flow = tokio::select! {
             biased;
             Some(command) = outbox.control.recv() => session.command(command).await,
-            incoming = session.ws.next() => session.incoming_batch(incoming).await,
+            () = session.sink.ready(), if sink_blocked => Flow::Continue,
+            incoming = session.ws.next(), if !sink_blocked => session.incoming_batch(incoming).await,
             command = outbox.data.recv(), if outbox_open && session.closing.is_none() => match command {
                 Some(command) => session.command_batch(command, outbox).await,
                 None => {
@@ -300,7 +313,7 @@ where
             if let Flow::End(ending) = self.incoming(item).await {
                 return Flow::End(ending);
             }
-            if handled == BATCH {
+            if handled == BATCH || self.sink.blocked() {
                 break;
             }
             if handled % FLUSH_EVERY == 0 {

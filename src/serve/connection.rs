@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 
 use tokio::net::TcpStream;
 
+use super::hub::Pending;
 use super::{Server, exec};
 use crate::config::ServeMode;
 use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
@@ -73,6 +74,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
             let mut sink = ServeSink {
                 server: server.clone(),
                 id,
+                pending: Pending::default(),
             };
             session::run_server(
                 ws,
@@ -284,13 +286,17 @@ fn choose_subprotocol(accepted: &[String], request: &IncomingRequest) -> Option<
 struct ServeSink {
     server: Arc<Server>,
     id: u64,
+    /// Broadcasts waiting for room in other clients' queues.
+    pending: Pending,
 }
 
 impl EventSink for ServeSink {
     fn event(&mut self, event: Event) {
         if let Event::Message(payload) = &event {
             if self.server.config.mode == ServeMode::Broadcast {
-                self.server.hub.broadcast(self.id, payload);
+                self.server
+                    .hub
+                    .broadcast(self.id, payload, &mut self.pending);
             }
             if !self.server.count_message() {
                 return;
@@ -301,5 +307,13 @@ impl EventSink for ServeSink {
 
     fn idle(&mut self) {
         self.server.printer.flush();
+    }
+
+    fn blocked(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    async fn ready(&mut self) {
+        self.pending.deliver(&self.server.printer).await;
     }
 }

@@ -5,10 +5,13 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use tokio::sync::mpsc;
 
 use super::Server;
+use super::hub::Pending;
 use crate::config::ServeMode;
 use crate::error::{Error, Result};
+use crate::output::Printer;
 use crate::protocol::input::strip_line_ending;
 use crate::protocol::{Command, Payload};
 use crate::repl::command::{self, ReplCommand};
@@ -23,11 +26,16 @@ pub fn start(server: Arc<Server>) -> Result<Option<TerminalGuard>> {
     if server.config.interactive {
         return start_repl(server).map(Some);
     }
-    std::thread::spawn(move || read_stdin(&server));
+    // Read on a plain thread (stdin blocks); sent on from the runtime, which can wait for
+    // room in the clients' queues. The one-line channel passes that wait back to stdin.
+    let (lines_tx, lines) = mpsc::channel(1);
+    let printer = server.printer.clone();
+    std::thread::spawn(move || read_stdin(&lines_tx, &printer));
+    tokio::spawn(send_stdin_lines(server, lines));
     Ok(None)
 }
 
-fn read_stdin(server: &Server) {
+fn read_stdin(lines: &mpsc::Sender<Vec<u8>>, printer: &Printer) {
     let stdin = std::io::stdin();
     let mut reader = stdin.lock();
     loop {
@@ -36,20 +44,30 @@ fn read_stdin(server: &Server) {
             Ok(0) => break,
             Ok(_) => {
                 strip_line_ending(&mut line);
-                let payload = server.input_payload(line);
-                server.hub.send_all(None, &Command::Send(payload));
+                if lines.blocking_send(line).is_err() {
+                    break;
+                }
             }
             Err(error) => {
-                server
-                    .printer
-                    .warn(&format!("reading stdin failed: {error}"));
+                printer.warn(&format!("reading stdin failed: {error}"));
                 break;
             }
         }
     }
+}
+
+async fn send_stdin_lines(server: Arc<Server>, mut lines: mpsc::Receiver<Vec<u8>>) {
+    let mut pending = Pending::default();
+    while let Some(line) = lines.recv().await {
+        let payload = server.input_payload(line);
+        server
+            .hub
+            .send_all(None, &Command::Send(payload), &mut pending);
+        pending.deliver(&server.printer).await;
+    }
     // The server keeps serving after stdin ends, unless -w bounds how long.
     if let Some(wait) = server.config.input.wait {
-        std::thread::sleep(wait);
+        tokio::time::sleep(wait).await;
         server.request_stop(1000, "");
     }
 }
@@ -65,25 +83,30 @@ fn start_repl(server: Arc<Server>) -> Result<TerminalGuard> {
         .printer
         .info("lines you type go to every client; /help lists commands, Ctrl-D stops the server");
     tokio::spawn(async move {
+        let mut pending = Pending::default();
         while let Some(input) = lines.recv().await {
             match input {
                 Input::Line(line) => match command::parse(&line) {
-                    Ok(command) => run_command(&server, command),
+                    Ok(command) => run_command(&server, command, &mut pending),
                     Err(error) => server.printer.warn(&error),
                 },
-                Input::Message(text) => run_command(&server, ReplCommand::Text(text)),
+                Input::Message(text) => {
+                    run_command(&server, ReplCommand::Text(text), &mut pending);
+                }
                 Input::End => break,
             }
+            pending.deliver(&server.printer).await;
         }
         server.request_stop(1000, "");
     });
     Ok(guard)
 }
 
-fn run_command(server: &Server, command: ReplCommand) {
+/// Runs one console command; messages that find a client's queue full go to `pending`.
+fn run_command(server: &Server, command: ReplCommand, pending: &mut Pending) {
     let printer = &server.printer;
-    let to_all = |command: Command| {
-        if server.hub.send_all(None, &command) == 0 {
+    let mut to_all = |command: Command| {
+        if server.hub.send_all(None, &command, pending) == 0 {
             printer.warn("no clients connected");
         }
     };
@@ -103,7 +126,7 @@ fn run_command(server: &Server, command: ReplCommand) {
         ReplCommand::To { client, text } => {
             let payload = server.input_payload(text.into_bytes());
             printer.typed(Some(client), &payload);
-            if !server.hub.send_to(client, Command::Send(payload)) {
+            if !server.hub.send_to(client, Command::Send(payload), pending) {
                 printer.warn(&format!("no client {client} (see /clients)"));
             }
         }

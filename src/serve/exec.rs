@@ -19,8 +19,10 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use super::Server;
+use super::hub::STALL_LIMIT;
 use crate::config::Program;
 use crate::error::io_reason;
 use crate::output::Printer;
@@ -28,7 +30,7 @@ use crate::protocol::handshake::IncomingRequest;
 use crate::protocol::input::strip_line_ending;
 use crate::protocol::session::{self, Outbox};
 use crate::protocol::{BoxedTransport, Command, Event, EventSink, OutboxSender, Payload, Upgraded};
-use crate::queue::{self, QueueError};
+use crate::queue::{self, QueueError, Refused};
 
 /// How long a child has to exit after SIGTERM before it gets SIGKILL. The same bound applies
 /// to output that still comes after the child exited (from something it left running).
@@ -113,6 +115,7 @@ pub async fn serve(
         stdin: stdin_queue,
         outbox: sender.clone(),
         refused: false,
+        waiting: None,
     };
     command
         .env("WSX_CLIENT_ID", id.to_string())
@@ -330,6 +333,8 @@ struct ExecSink {
     outbox: OutboxSender,
     /// Set once the client has been told to go: nothing more reaches the child.
     refused: bool,
+    /// A line that found the child's input queue full, and until when it may wait for room.
+    waiting: Option<(Vec<u8>, Instant)>,
 }
 
 impl ExecSink {
@@ -350,15 +355,35 @@ impl ExecSink {
         line.push(b'\n');
         match self.stdin.try_send(line) {
             // Closed: the child closed its stdin or exited, and its exit closes the connection.
-            Ok(()) | Err(QueueError::Closed) => {}
-            Err(QueueError::Full) => {
-                self.server.printer.warn(&format!(
-                    "[{}] the program is not reading its input; closing the client with 1008",
-                    self.id
-                ));
-                self.refuse(1008, "the program is not reading its input");
+            Ok(())
+            | Err(Refused {
+                error: QueueError::Closed,
+                ..
+            }) => {}
+            // The session reads nothing more from the client until the line is queued.
+            Err(Refused { item: line, .. }) => {
+                self.waiting = Some((line, Instant::now() + STALL_LIMIT));
             }
         }
+    }
+
+    /// Waits for room for the waiting line; a child that reads nothing for [`STALL_LIMIT`]
+    /// gets its client closed with 1008.
+    async fn queue_waiting(&mut self) {
+        let Some((line, deadline)) = &self.waiting else {
+            return;
+        };
+        if tokio::time::timeout_at(*deadline, self.stdin.send(line.clone()))
+            .await
+            .is_err()
+        {
+            self.server.printer.warn(&format!(
+                "[{}] the program is not reading its input; closing the client with 1008",
+                self.id
+            ));
+            self.refuse(1008, "the program is not reading its input");
+        }
+        self.waiting = None;
     }
 
     fn refuse(&mut self, code: u16, reason: &str) {
@@ -383,6 +408,14 @@ impl EventSink for ExecSink {
 
     fn idle(&mut self) {
         self.server.printer.flush();
+    }
+
+    fn blocked(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    async fn ready(&mut self) {
+        self.queue_waiting().await;
     }
 }
 

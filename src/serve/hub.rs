@@ -1,22 +1,94 @@
-//! The registry of connected clients: ids, queues, and delivery that never waits on a slow
-//! client. A client whose queue is full is closed with 1008 instead of being buffered without
-//! bound, and the others carry on.
+//! The registry of connected clients: ids, queues, and delivery. A delivery that finds a
+//! client's queue full waits for room, holding back only its producer (the console, or the
+//! sending client under `--broadcast`), so a burst reaches every client that reads. A client
+//! whose queue is still full after [`STALL_LIMIT`] is not reading: it is closed with 1008
+//! instead of being buffered without bound, and the others carry on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::output::Printer;
 use crate::protocol::{Command, OutboxSender, Payload};
-use crate::queue::QueueError;
+use crate::queue::{QueueError, Refused};
+
+/// How long a client's full queue may stay full before the client counts as not reading.
+pub const STALL_LIMIT: Duration = Duration::from_secs(2);
 
 struct Client {
     addr: SocketAddr,
     path: String,
     outbox: OutboxSender,
-    /// Set once the client was dropped for not reading, so it is reported once.
-    overflowed: AtomicBool,
+    /// Set once the client was dropped for not reading: nothing more waits for it.
+    overflowed: Arc<AtomicBool>,
+}
+
+/// A delivery that found its client's queue full.
+struct Blocked {
+    id: u64,
+    outbox: OutboxSender,
+    overflowed: Arc<AtomicBool>,
+    command: Command,
+}
+
+/// Deliveries waiting for room, in order. The producer that made them sends nothing more
+/// until they are done, so each client still gets its messages in order.
+#[derive(Default)]
+pub struct Pending {
+    deliveries: VecDeque<Blocked>,
+    /// When the first of them began to wait, plus [`STALL_LIMIT`].
+    deadline: Option<Instant>,
+}
+
+impl Pending {
+    pub fn is_empty(&self) -> bool {
+        self.deliveries.is_empty()
+    }
+
+    fn push(&mut self, blocked: Blocked) {
+        self.deadline
+            .get_or_insert_with(|| Instant::now() + STALL_LIMIT);
+        self.deliveries.push_back(blocked);
+    }
+
+    /// Waits for room for each delivery; a client whose queue stays full past the deadline
+    /// is closed with 1008. Cancel-safe: a delivery leaves the list only once it is queued or
+    /// its client dropped.
+    pub async fn deliver(&mut self, printer: &Printer) {
+        while let Some(blocked) = self.deliveries.front() {
+            let deadline = *self
+                .deadline
+                .get_or_insert_with(|| Instant::now() + STALL_LIMIT);
+            if !blocked.overflowed.load(Ordering::Relaxed) {
+                let send = blocked.outbox.send(blocked.command.clone());
+                if tokio::time::timeout_at(deadline, send).await.is_err() {
+                    drop_stalled(blocked.id, &blocked.outbox, &blocked.overflowed, printer);
+                }
+            }
+            self.deliveries.pop_front();
+        }
+        self.deadline = None;
+    }
+}
+
+/// Closes a client that is not reading, once.
+fn drop_stalled(id: u64, outbox: &OutboxSender, overflowed: &AtomicBool, printer: &Printer) {
+    if overflowed.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    // RFC 6455 §7.4.1: 1008 is the generic policy-violation close.
+    let _ = outbox.control(Command::Close {
+        code: 1008,
+        reason: "not reading fast enough".into(),
+    });
+    printer.warn(&format!(
+        "[{id}] outgoing queue full for {}s; closing the client with 1008",
+        STALL_LIMIT.as_secs()
+    ));
 }
 
 /// A connected client as `/clients` shows it.
@@ -30,15 +102,13 @@ pub struct ClientInfo {
 pub struct Hub {
     clients: Mutex<BTreeMap<u64, Client>>,
     next_id: AtomicU64,
-    printer: Arc<Printer>,
 }
 
 impl Hub {
-    pub fn new(printer: Arc<Printer>) -> Self {
+    pub fn new() -> Self {
         Hub {
             clients: Mutex::new(BTreeMap::new()),
             next_id: AtomicU64::new(1),
-            printer,
         }
     }
 
@@ -55,7 +125,7 @@ impl Hub {
                 addr,
                 path,
                 outbox,
-                overflowed: AtomicBool::new(false),
+                overflowed: Arc::new(AtomicBool::new(false)),
             },
         );
         id
@@ -76,23 +146,24 @@ impl Hub {
             .collect()
     }
 
-    /// Queues a command for one client. False when there is no such client.
-    pub fn send_to(&self, id: u64, command: Command) -> bool {
+    /// Queues a command for one client, or adds it to `pending` when the client's queue is
+    /// full. False when there is no such client.
+    pub fn send_to(&self, id: u64, command: Command, pending: &mut Pending) -> bool {
         let clients = self.clients();
         let Some(client) = clients.get(&id) else {
             return false;
         };
-        self.deliver(id, client, command);
+        deliver(id, client, command, pending);
         true
     }
 
-    /// Queues a command for every client except `except`; returns how many it went to.
-    pub fn send_all(&self, except: Option<u64>, command: &Command) -> usize {
+    /// As `send_to`, for every client except `except`; returns how many it went to.
+    pub fn send_all(&self, except: Option<u64>, command: &Command, pending: &mut Pending) -> usize {
         let clients = self.clients();
         let mut sent = 0;
         for (id, client) in clients.iter() {
             if Some(*id) != except {
-                self.deliver(*id, client, command.clone());
+                deliver(*id, client, command.clone(), pending);
                 sent += 1;
             }
         }
@@ -100,8 +171,8 @@ impl Hub {
     }
 
     /// Relays a received message to everyone else (payload bytes are shared, not copied).
-    pub fn broadcast(&self, from: u64, payload: &Payload) {
-        self.send_all(Some(from), &Command::Send(payload.clone()));
+    pub fn broadcast(&self, from: u64, payload: &Payload, pending: &mut Pending) {
+        self.send_all(Some(from), &Command::Send(payload.clone()), pending);
     }
 
     /// Starts the close handshake with one client, ahead of anything it has queued.
@@ -125,19 +196,22 @@ impl Hub {
             });
         }
     }
+}
 
-    fn deliver(&self, id: u64, client: &Client, command: Command) {
-        if let Err(QueueError::Full) = client.outbox.try_send(command)
-            && !client.overflowed.swap(true, Ordering::Relaxed)
-        {
-            // RFC 6455 §7.4.1: 1008 is the generic policy-violation close.
-            let _ = client.outbox.control(Command::Close {
-                code: 1008,
-                reason: "not reading fast enough".into(),
-            });
-            self.printer.warn(&format!(
-                "[{id}] outgoing queue full; closing the client with 1008"
-            ));
-        }
+fn deliver(id: u64, client: &Client, command: Command, pending: &mut Pending) {
+    if client.overflowed.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Err(Refused {
+        error: QueueError::Full,
+        item: command,
+    }) = client.outbox.try_send(command)
+    {
+        pending.push(Blocked {
+            id,
+            outbox: client.outbox.clone(),
+            overflowed: client.overflowed.clone(),
+            command,
+        });
     }
 }

@@ -122,7 +122,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         ..config.session.clone()
     };
     let server = Arc::new(Server {
-        hub: Hub::new(printer.clone()),
+        hub: Hub::new(),
         session,
         printer: printer.clone(),
         active: AtomicUsize::new(0),
