@@ -51,6 +51,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -l binary-output -d 'Ho
 hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s k -l insecure -d 'Accept any TLS certificate (wss://)'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l no-proxy -d 'Ignore the *_PROXY environment variables'
@@ -82,6 +83,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -l binary-output -d 'How rece
 hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s k -l insecure -d 'Accept any TLS certificate (wss://)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l no-proxy -d 'Ignore the *_PROXY environment variables'
@@ -113,6 +115,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l binary-output -d 'How 
 hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l echo -d 'Send every message back to its sender'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l broadcast -d 'Relay every message to every other client'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
@@ -143,6 +146,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l binary-output -d 'How rece
 hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l echo -d 'Send every message back to its sender'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l broadcast -d 'Relay every message to every other client'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'

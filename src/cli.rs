@@ -174,6 +174,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "BYTES", default_value = "64MiB", value_parser = parse_size)]
     pub max_message_size: usize,
 
+    /// Close with 1009 when an incoming frame is larger than this (a message may span several)
+    #[arg(long, value_name = "BYTES", default_value = "16MiB", value_parser = parse_size)]
+    pub max_frame_size: usize,
+
     /// Print the opening handshake on stderr
     #[arg(short, long)]
     pub verbose: bool,

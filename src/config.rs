@@ -48,7 +48,6 @@ pub struct ConnectConfig {
     pub follow_redirects: bool,
     pub reconnect: bool,
     pub connect_timeout: Duration,
-    pub limits: Limits,
     pub session: SessionOptions,
     pub input: InputOptions,
     pub interactive: bool,
@@ -97,7 +96,6 @@ pub struct ServeConfig {
     pub threads: usize,
     /// Answer a plain `GET /` with the built-in test page.
     pub page: bool,
-    pub limits: Limits,
     pub session: SessionOptions,
     pub input: InputOptions,
     pub interactive: bool,
@@ -136,14 +134,11 @@ fn session_options(common: &CommonArgs, echo: bool) -> Result<SessionOptions> {
         count: common.count,
         ping_interval,
         close_timeout: CLOSE_TIMEOUT,
+        limits: Limits {
+            max_message_size: common.max_message_size,
+            max_frame_size: common.max_frame_size,
+        },
     })
-}
-
-fn limits(common: &CommonArgs) -> Limits {
-    Limits {
-        max_message_size: common.max_message_size,
-        max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-    }
 }
 
 fn output_options(
@@ -231,7 +226,6 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
             follow_redirects: args.location,
             reconnect: args.reconnect,
             connect_timeout,
-            limits: limits(common),
             session: session_options(common, args.echo)?,
             input: InputOptions {
                 binary: common.binary,
@@ -369,7 +363,6 @@ impl TryFrom<ServeArgs> for ServeConfig {
             queue_bytes: QUEUE_BYTES,
             threads: args.threads.unwrap_or_else(default_threads),
             page: !args.no_page,
-            limits: limits(common),
             session,
             input: InputOptions {
                 binary: common.binary,
@@ -442,15 +435,15 @@ impl TryFrom<BenchArgs> for BenchConfig {
             follow_redirects: false,
             reconnect: false,
             connect_timeout: Duration::from_secs(10),
-            limits: Limits {
-                max_message_size: args.size.max(64 << 20),
-                max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-            },
             session: SessionOptions {
                 echo: false,
                 count: None,
                 ping_interval: None,
                 close_timeout: CLOSE_TIMEOUT,
+                limits: Limits {
+                    max_message_size: args.size.max(64 << 20),
+                    max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+                },
             },
             input: InputOptions {
                 binary: args.binary,

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::{Client, DEADLINE, Server, run, text};
+use crate::support::{Client, DEADLINE, Server, peers, run, text};
 
 /// A client speaking raw bytes after a real opening handshake.
 struct RawClient {
@@ -126,6 +126,30 @@ fn oversize_message_gets_1009() {
     client.send_frame(0x82, &[7u8; 2000], true);
     assert_eq!(client.close_code(), Some(1009));
     assert_still_serving(&server);
+}
+
+#[test]
+fn a_frame_over_the_frame_limit_gets_1009_unless_the_limit_is_raised() {
+    // One unfragmented 20 MiB frame: within the 64 MiB message limit, over the 16 MiB frame
+    // limit.
+    let mut server = Server::start(&["--echo"]);
+    let mut client = RawClient::connect(&server);
+    client.send_frame(0x82, &vec![7u8; 20 << 20], true);
+    assert_eq!(client.close_code(), Some(1009));
+    server
+        .stderr
+        .wait_for("a frame of 20971520 bytes is over the 16777216-byte limit (--max-frame-size)");
+    assert_still_serving(&server);
+
+    let server = Server::start(&["--echo", "--max-frame-size", "32MiB"]);
+    let mut ws = peers::ws_client(&server.url);
+    ws.send(tungstenite::Message::binary(vec![7u8; 20 << 20]))
+        .unwrap();
+    // The echo comes back in fragments, which tungstenite puts together.
+    match ws.read().unwrap() {
+        tungstenite::Message::Binary(data) => assert_eq!(data.len(), 20 << 20),
+        other => panic!("expected the echo, got {other:?}"),
+    }
 }
 
 fn open_descriptors(pid: u32) -> usize {

@@ -54,6 +54,19 @@ fn empty_lines_crlf_and_non_ascii() {
 }
 
 #[test]
+fn a_line_larger_than_a_frame_goes_both_ways_in_fragments() {
+    // 20 MiB: over the 16 MiB frame limit at both ends, within the 64 MiB message limit.
+    let server = Server::start(&["--echo"]);
+    let line = "a".repeat(20 << 20) + "\n";
+    let output = run(&["connect", &server.url, "-q"], line.as_bytes());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        output.stdout == line.as_bytes(),
+        "the line came back changed"
+    );
+}
+
+#[test]
 fn a_one_mebibyte_line() {
     let server = Server::start(&["--echo"]);
     let line: String = (0..(1 << 20))

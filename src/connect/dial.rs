@@ -122,7 +122,7 @@ async fn dial_once(
     } else {
         Box::new(tcp)
     };
-    client_handshake(stream, request, config.limits)
+    client_handshake(stream, request, config.session.limits)
         .await
         .map_err(|mut failure| {
             // A client certificate refused under TLS 1.3 shows up only now, as the upgrade's

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 /// A data message. Both variants share their bytes on clone, so a broadcast never copies.
@@ -45,6 +46,42 @@ impl Payload {
             Payload::Text(text) => Message::Text(text),
             Payload::Binary(data) => Message::Binary(data),
         }
+    }
+
+    /// The frames a payload larger than [`FRAGMENT_SIZE`] goes out as: fragments of that
+    /// size, sharing the payload's bytes (RFC 6455 §5.4).
+    pub(crate) fn into_fragments(self) -> Vec<Message> {
+        let (opcode, bytes) = match self {
+            Payload::Text(text) => (Data::Text, Bytes::from(text)),
+            Payload::Binary(data) => (Data::Binary, data),
+        };
+        let count = bytes.len().div_ceil(FRAGMENT_SIZE);
+        (0..count)
+            .map(|index| {
+                let start = index * FRAGMENT_SIZE;
+                let end = (start + FRAGMENT_SIZE).min(bytes.len());
+                let opcode = if index == 0 { opcode } else { Data::Continue };
+                let frame = Frame::message(
+                    bytes.slice(start..end),
+                    OpCode::Data(opcode),
+                    end == bytes.len(),
+                );
+                Message::Frame(frame)
+            })
+            .collect()
+    }
+}
+
+/// Sent messages larger than this go out in fragments: receivers commonly limit frames to
+/// 16 MiB (tungstenite's default, and wsx's own `--max-frame-size`), rather than messages.
+pub const FRAGMENT_SIZE: usize = super::DEFAULT_MAX_FRAME_SIZE;
+
+/// "1 byte", "20 bytes".
+pub fn byte_count(count: usize) -> String {
+    if count == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{count} bytes")
     }
 }
 
@@ -151,6 +188,33 @@ pub(crate) fn from_close_frame(frame: Option<&CloseFrame>) -> (Option<u16>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_payload_goes_out_in_fragments_of_the_frame_size() {
+        let payload = Payload::text("é".repeat(FRAGMENT_SIZE));
+        let frames: Vec<Frame> = payload
+            .clone()
+            .into_fragments()
+            .into_iter()
+            .map(|message| match message {
+                Message::Frame(frame) => frame,
+                other => panic!("expected a frame, got {other:?}"),
+            })
+            .collect();
+        // 2 bytes per é: two full fragments.
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].header().opcode, OpCode::Data(Data::Text));
+        assert!(!frames[0].header().is_final);
+        assert_eq!(frames[1].header().opcode, OpCode::Data(Data::Continue));
+        assert!(frames[1].header().is_final);
+        let joined: Vec<u8> = frames
+            .iter()
+            .flat_map(|frame| frame.payload().to_vec())
+            .collect();
+        assert_eq!(joined, payload.as_bytes());
+        assert_eq!(byte_count(1), "1 byte");
+        assert_eq!(byte_count(20), "20 bytes");
+    }
 
     #[test]
     fn close_codes() {

@@ -17,8 +17,8 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::handshake::Upgraded;
-use super::message::{Event, Payload, Side, close_frame, from_close_frame};
+use super::handshake::{Limits, Upgraded};
+use super::message::{Event, FRAGMENT_SIZE, Payload, Side, close_frame, from_close_frame};
 use crate::queue::{self, QueueError, Refused, Weighed};
 
 /// How many ready frames or queued commands are handled before the loop flushes and looks at
@@ -149,6 +149,8 @@ pub struct SessionOptions {
     pub ping_interval: Option<Duration>,
     /// How long to wait for the peer's Close once wsx has sent its own.
     pub close_timeout: Duration,
+    /// What the peer may send (enforced by tungstenite, set up with the handshake).
+    pub limits: Limits,
 }
 
 /// How a session ended; decides the exit code.
@@ -403,14 +405,14 @@ where
         self.received += 1;
         if self.options.echo && self.closing.is_none() {
             // Fed before the next frame is read, so it goes out ahead of any Close reply.
-            if self.ws.feed(payload.clone().into_message()).await.is_ok() {
+            if self.feed_payload(payload.clone()).await {
                 self.unflushed = true;
             }
         }
         self.sink.event(Event::Message(payload));
         if self.closing.is_none()
             && let Some(answer) = self.sink.answer()
-            && self.ws.feed(answer.into_message()).await.is_ok()
+            && self.feed_payload(answer).await
         {
             self.unflushed = true;
         }
@@ -431,7 +433,12 @@ where
 
     async fn command(&mut self, command: Command) -> Flow {
         let message = match command {
-            Command::Send(payload) => payload.into_message(),
+            Command::Send(payload) => {
+                if self.closing.is_none() && self.feed_payload(payload).await {
+                    self.unflushed = true;
+                }
+                return Flow::Continue;
+            }
             Command::Ping(data) => Message::Ping(data),
             Command::Pong(data) => Message::Pong(data),
             Command::Close { code, reason } => {
@@ -467,6 +474,20 @@ where
             .await
     }
 
+    /// Feeds a data message: one frame, or fragments for one larger than a receiver's
+    /// usual frame limit (RFC 6455 §5.4). False when the transport is gone.
+    async fn feed_payload(&mut self, payload: Payload) -> bool {
+        if payload.len() <= FRAGMENT_SIZE {
+            return self.ws.feed(payload.into_message()).await.is_ok();
+        }
+        for message in payload.into_fragments() {
+            if self.ws.feed(message).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
     async fn flush(&mut self) {
         if std::mem::take(&mut self.unflushed) {
             // A failed flush means the peer is gone; the next read reports it.
@@ -495,10 +516,19 @@ where
                     .connection_gone("peer closed the connection without a Close frame".into());
             }
             WsError::Io(error) => return self.connection_gone(crate::error::io_reason(&error)),
-            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
-                1009,
-                format!("a message of {size} bytes is over the {max_size}-byte limit"),
-            ),
+            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+                // tungstenite reports both limits this way; the frame limit is the lower.
+                let (what, flag) = if max_size < self.options.limits.max_message_size {
+                    ("frame", "--max-frame-size")
+                } else {
+                    ("message", "--max-message-size")
+                };
+                let size = super::message::byte_count(size);
+                (
+                    1009,
+                    format!("a {what} of {size} is over the {max_size}-byte limit ({flag})"),
+                )
+            }
             WsError::Capacity(error) => (1009, error.to_string()),
             WsError::Utf8(_) => (1007, "invalid UTF-8 in a text message".to_string()),
             WsError::Protocol(error) => (1002, crate::error::lower_first(&error.to_string())),

@@ -224,7 +224,7 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         stream,
         request,
         subprotocol.as_deref(),
-        server.config.limits,
+        server.config.session.limits,
     )
     .await
     {

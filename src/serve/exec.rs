@@ -188,7 +188,7 @@ async fn relay(
 ) {
     let mut reader = BufReader::new(stdout);
     let mut line = Vec::new();
-    let limit = server.config.limits.max_message_size;
+    let limit = server.config.session.limits.max_message_size;
     let mut exit = None;
     loop {
         let read = tokio::select! {
