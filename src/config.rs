@@ -124,7 +124,18 @@ fn optional_seconds(flag: &str, value: Option<f64>) -> Result<Option<Duration>> 
     value.map(|value| seconds(flag, value)).transpose()
 }
 
+/// A count or size of 0 would make the option useless (`-n 0` would wait forever).
+fn at_least_one(flag: &str, value: Option<u64>) -> Result<()> {
+    match value {
+        Some(0) => Err(Error::Usage(format!("{flag} must be at least 1"))),
+        _ => Ok(()),
+    }
+}
+
 fn session_options(common: &CommonArgs, echo: bool) -> Result<SessionOptions> {
+    at_least_one("-n/--count", common.count)?;
+    at_least_one("--max-message-size", Some(common.max_message_size as u64))?;
+    at_least_one("--max-frame-size", Some(common.max_frame_size as u64))?;
     let ping_interval = optional_seconds("--ping-interval", common.ping_interval)?;
     if ping_interval.is_some_and(|every| every.is_zero()) {
         return Err(Error::Usage("--ping-interval must be more than 0".into()));
@@ -333,12 +344,12 @@ impl TryFrom<ServeArgs> for ServeConfig {
             ServeMode::Console
         };
         let common = &args.common;
-        if args.queue_limit == 0 {
-            return Err(Error::Usage("--queue-limit must be at least 1".into()));
-        }
-        if args.threads == Some(0) {
-            return Err(Error::Usage("--threads must be at least 1".into()));
-        }
+        at_least_one("--queue-limit", Some(args.queue_limit as u64))?;
+        at_least_one("--threads", args.threads.map(|threads| threads as u64))?;
+        at_least_one(
+            "--max-connections",
+            args.max_connections.map(|max| max as u64),
+        )?;
         let console = mode == ServeMode::Console;
         let interactive = console && terminals() && !common.jsonl;
         let session = session_options(common, mode == ServeMode::Echo)?;

@@ -83,6 +83,24 @@ fn peer_closing_with_1011_exits_one_with_code_and_reason() {
 }
 
 #[test]
+fn a_refusal_that_crosses_our_close_is_reported_with_its_code() {
+    // The message is refused with 1009 while wsx, at the end of its input, closes with 1000.
+    let server = Server::start(&["--echo", "--max-message-size", "10"]);
+    let output = run(
+        &["connect", &server.url, "-x", "01234567890123", "--jsonl"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let close = text(&output.stdout)
+        .lines()
+        .find(|line| line.contains("\"close\""))
+        .map(str::to_string)
+        .expect("a close event");
+    assert!(close.contains("\"code\":1009"), "{close}");
+    assert!(close.contains("\"by\":\"peer\""), "{close}");
+}
+
+#[test]
 fn peer_vanishing_without_close_exits_one() {
     let addr = peers::spawn_ws_server(|mut ws| {
         let _ = ws.read();
@@ -107,6 +125,12 @@ fn bad_usage_exits_two() {
     let output = run(&["serve", "127.0.0.1:0", "--threads", "0"], b"");
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("--threads must be at least 1"));
+    // A zero that would leave wsx waiting forever, or refusing everyone.
+    let output = run(&["connect", "ws://127.0.0.1:9/", "-n", "0"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("-n/--count must be at least 1"));
+    let output = run(&["serve", "127.0.0.1:0", "--max-connections", "0"], b"");
+    assert_eq!(output.status.code(), Some(2));
 }
 
 /// A server that reads the request head and answers with `respond(sec_websocket_key)`.

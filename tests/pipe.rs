@@ -175,3 +175,22 @@ fn bare_url_means_connect() {
     assert!(output.status.success());
     assert_eq!(text(&output.stdout), "short form\n");
 }
+
+#[test]
+fn ctrl_c_closes_the_connection_properly() {
+    for signal in [
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+    ] {
+        let mut server = Server::start(&[]);
+        let mut client = Client::start(&[&server.url]);
+        server.stderr.wait_for("[1] connected");
+        client.stderr.wait_for("connected to");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(client.child.id() as i32), signal)
+            .unwrap();
+        // A Close, not a vanished connection (1006).
+        server.stderr.wait_for("[1] closed by peer: 1000");
+        let status = crate::support::wait_status(&mut client.child, crate::support::DEADLINE);
+        assert!(status.expect("wsx exits").success(), "{signal}");
+    }
+}

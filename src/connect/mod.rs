@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::ConnectConfig;
@@ -18,7 +20,7 @@ use crate::output::Printer;
 use crate::output::sanitize::escape_line;
 use crate::protocol::message::{describe_close, is_normal_close};
 use crate::protocol::session::{self, outbox};
-use crate::protocol::{Command, Ending, Event, EventSink, Payload, Side};
+use crate::protocol::{Command, Ending, Event, EventSink, OutboxSender, Payload, Side};
 
 /// Outgoing queue bound for `connect`, in messages and bytes: stdin waits when it is full.
 const QUEUE_MESSAGES: usize = 1024;
@@ -54,6 +56,7 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
         printer: printer.clone(),
         jsonl: config.output.jsonl,
     };
+    let mut interrupted = close_on_signal(sender.clone())?;
     // Input starts once the first connection is up; the queue then outlives reconnects.
     let mut _terminal = None;
     let mut input_task = None;
@@ -117,9 +120,13 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
                     Ok(connection) => break connection,
                     Err(error) => printer.warn(&error.to_string()),
                 },
-                // Ctrl-C or Ctrl-D at the prompt: the user gives up on the connection. (In
-                // pipe mode SIGINT ends the process as usual.)
+                // Ctrl-C or Ctrl-D at the prompt, or a signal: the user gives up on the
+                // connection.
                 () = repl_ended(&mut input_task) => {
+                    printer.flush();
+                    return exit_status(ending);
+                }
+                _ = interrupted.changed() => {
                     printer.flush();
                     return exit_status(ending);
                 }
@@ -133,6 +140,32 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             .map(|message| Command::Send(execute_payload(message, config.input.binary)))
             .collect();
     }
+}
+
+/// Ctrl-C or SIGTERM closes the connection properly (1000) instead of leaving the peer to
+/// find it gone; a second one ends wsx at once. The receiver changes at the first.
+fn close_on_signal(sender: OutboxSender) -> Result<watch::Receiver<bool>> {
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|error| Error::io("cannot watch for SIGTERM", error))?;
+    let (interrupted, receiver) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        let _ = interrupted.send(true);
+        let _ = sender.control(Command::Close {
+            code: 1000,
+            reason: String::new(),
+        });
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        // 128 + SIGINT, as shells report an interrupted command.
+        std::process::exit(130);
+    });
+    Ok(receiver)
 }
 
 /// Resolves once the REPL has ended; never without a REPL. Pipe input has no such signal:

@@ -192,15 +192,10 @@ impl Printer {
         }
     }
 
-    /// A line printed even with `-q` (the `listening on` line that scripts wait for).
+    /// A line printed even with `-q` and never timestamped (the `listening on` line, which
+    /// scripts wait for and parse).
     pub fn notice(&self, text: &str) {
-        self.human(
-            None,
-            &HumanLine {
-                tone: Tone::Info,
-                text: text.to_string(),
-            },
-        );
+        let _ = writeln!(io::stderr().lock(), "{}", paint_body(Tone::Info, text));
     }
 
     /// The handshake heads for `-v`: always stderr, never through the prompt.

@@ -271,8 +271,12 @@ where
                     Flow::Continue
                 }
             },
-            _ = tick(&mut pinger) => session.ping().await,
+            _ = tick(&mut pinger), if session.closing.is_none() => session.ping().await,
             _ = sleep_until(close_deadline) => {
+                session.sink.event(Event::Error(format!(
+                    "the peer did not answer the Close within {}s",
+                    session.options.close_timeout.as_secs_f64()
+                )));
                 let (code, reason) = session.closing.take().map(|(code, reason, _)| (code, reason)).unzip();
                 session.sink.event(Event::Close { code, reason: reason.unwrap_or_default(), by: Side::Local });
                 Flow::End(Ending::Local)
@@ -369,6 +373,18 @@ where
             Message::Close(frame) => {
                 let (code, reason) = from_close_frame(frame.as_ref());
                 let ending = match self.closing.take() {
+                    // The peer's Close crossed ours, with an error code of its own (it had
+                    // refused what we sent, say): its reason is the one that matters.
+                    Some((sent, _, _))
+                        if code != Some(sent) && !super::message::is_normal_close(code) =>
+                    {
+                        self.sink.event(Event::Close {
+                            code,
+                            reason: reason.clone(),
+                            by: Side::Peer,
+                        });
+                        Ending::Peer { code, reason }
+                    }
                     Some((code, reason, _)) => {
                         self.sink.event(Event::Close {
                             code: Some(code),

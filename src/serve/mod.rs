@@ -114,7 +114,6 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         .local_addr()
         .map_err(|error| Error::io("cannot read the listening address", error))?;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
-    printer.notice(&format!("listening on {scheme}://{local}"));
 
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel();
     let session = SessionOptions {
@@ -131,15 +130,16 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         tls,
         config,
     });
-    let _console = console::start(server.clone())?;
-
+    let open_file_limit = raise_open_file_limit();
+    let mut workers = workers::Workers::start(&server)?;
     // SIGTERM (a service manager, `kill`) stops the server as Ctrl-C does: clients get 1001
     // and --exec children are stopped instead of orphaned.
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|error| Error::io("cannot watch for SIGTERM", error))?;
-    let open_file_limit = raise_open_file_limit();
+    // Only now, when nothing can fail any more: scripts take this line to mean "ready".
+    printer.notice(&format!("listening on {scheme}://{local}"));
+    let _console = console::start(server.clone())?;
     let mut last_accept_warning = None;
-    let mut workers = workers::Workers::start(&server)?;
     let stop = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
