@@ -96,6 +96,8 @@ pub struct ServeConfig {
     pub threads: usize,
     /// Answer a plain `GET /` with the built-in test page.
     pub page: bool,
+    /// `-v`: print each client's request and response heads on stderr.
+    pub verbose: bool,
     pub session: SessionOptions,
     pub input: InputOptions,
     pub interactive: bool,
@@ -374,6 +376,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             queue_bytes: QUEUE_BYTES,
             threads: args.threads.unwrap_or_else(default_threads),
             page: !args.no_page,
+            verbose: common.verbose,
             session,
             input: InputOptions {
                 binary: common.binary,

@@ -140,6 +140,45 @@ fn a_broadcast_burst_reaches_a_reading_client_whole() {
 }
 
 #[test]
+fn verbose_prints_each_clients_handshake_with_credentials_masked() {
+    let mut server = Server::start(&["--echo", "-v"]);
+    let output = run(
+        &[
+            "connect",
+            &server.url,
+            "-H",
+            "X-Test: yes",
+            "--auth",
+            "user:secret",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    server.stderr.wait_for("> x-test: yes");
+    let authorization = server.stderr.wait_for("> authorization: ");
+    assert!(authorization.ends_with("Basic ********"), "{authorization}");
+    server
+        .stderr
+        .wait_for("< HTTP/1.1 101 Switching Protocols");
+}
+
+#[test]
+fn a_handshake_without_host_gets_400() {
+    let server = Server::start(&["--echo"]);
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream
+        .write_all(
+            b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("no Host header"), "{response}");
+}
+
+#[test]
 fn relays_print_no_payloads() {
     let mut server = Server::start(&["--echo"]);
     let output = run(&["connect", &server.url], b"not for the relay's stdout\n");

@@ -135,10 +135,13 @@ async fn dial_once(
             }
             if config.verbose {
                 if !failure.request_head.is_empty() {
-                    printer.verbose(&super::prefix_lines("> ", &failure.request_head));
+                    printer.verbose(&crate::output::format::prefix_lines(
+                        "> ",
+                        &failure.request_head,
+                    ));
                 }
                 if let Some(head) = &failure.response_head {
-                    printer.verbose(&super::prefix_lines("< ", head));
+                    printer.verbose(&crate::output::format::prefix_lines("< ", head));
                 }
             }
             Failure {

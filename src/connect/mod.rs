@@ -185,8 +185,14 @@ fn report_open<S>(
     connection: &crate::protocol::handshake::ClientConnection<S>,
 ) {
     if config.verbose {
-        printer.verbose(&prefix_lines("> ", &connection.request_head));
-        printer.verbose(&prefix_lines("< ", &connection.response_head));
+        printer.verbose(&crate::output::format::prefix_lines(
+            "> ",
+            &connection.request_head,
+        ));
+        printer.verbose(&crate::output::format::prefix_lines(
+            "< ",
+            &connection.response_head,
+        ));
     }
     printer.event(
         None,
@@ -225,12 +231,6 @@ fn backoff(failures: u32) -> Duration {
         .map_or(0, |elapsed| elapsed.subsec_nanos());
     let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
     base.mul_f64(jitter)
-}
-
-fn prefix_lines(prefix: &str, text: &str) -> String {
-    text.lines()
-        .map(|line| format!("{prefix}{line}\n"))
-        .collect()
 }
 
 fn describe_ending(ending: &Ending) -> String {

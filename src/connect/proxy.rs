@@ -170,7 +170,7 @@ async fn http_connect(
         if proxy.credentials.is_some() {
             shown.push_str("Proxy-Authorization: Basic ********\r\n");
         }
-        printer.verbose(&super::prefix_lines("> ", &shown));
+        printer.verbose(&crate::output::format::prefix_lines("> ", &shown));
     }
     if let Some((user, pass)) = &proxy.credentials {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
@@ -202,7 +202,7 @@ async fn http_connect(
         head.push(byte[0]);
     }
     if let Some(printer) = verbose {
-        printer.verbose(&super::prefix_lines(
+        printer.verbose(&crate::output::format::prefix_lines(
             "< ",
             String::from_utf8_lossy(&head).trim_end(),
         ));

@@ -368,6 +368,11 @@ impl IncomingRequest {
     }
 
     /// True when the client asks for a WebSocket (an `Upgrade: websocket` header).
+    /// The request head as `-v` shows it, credentials masked.
+    pub fn head(&self) -> String {
+        format_request_head(&self.request)
+    }
+
     pub fn wants_websocket(&self) -> bool {
         self.header("upgrade")
             .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
@@ -486,15 +491,26 @@ pub struct UpgradeRefused {
 
 /// Completes the handshake for a request that asked for a WebSocket: checks it as RFC 6455
 /// §4.2.1 requires, and answers 101 (with the chosen subprotocol).
+/// Answers 101 and hands back the connection, with the response head as `-v` shows it.
 pub async fn upgrade<S>(
     mut stream: S,
     request: IncomingRequest,
     subprotocol: Option<&str>,
     limits: Limits,
-) -> Result<Upgraded<S>, (S, UpgradeRefused)>
+) -> Result<(Upgraded<S>, String), (S, UpgradeRefused)>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    // RFC 6455 §4.2.1: the opening handshake must name the host.
+    if request.header("host").is_none() {
+        return Err((
+            stream,
+            UpgradeRefused {
+                status: 400,
+                reason: "the request has no Host header".into(),
+            },
+        ));
+    }
     if request.header("sec-websocket-version") != Some("13") {
         return Err((
             stream,
@@ -533,11 +549,12 @@ where
             },
         ));
     }
-    Ok(Upgraded {
+    let upgraded = Upgraded {
         stream,
         leftover: request.leftover,
         limits,
-    })
+    };
+    Ok((upgraded, format_response_head(&response)))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use tokio::net::TcpStream;
 use super::hub::Pending;
 use super::{Server, exec};
 use crate::config::ServeMode;
+use crate::output::format::prefix_lines;
 use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
 use crate::protocol::session::{self, outbox};
 use crate::protocol::{BoxedTransport, Event, EventSink, Upgraded};
@@ -156,6 +157,12 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
             return None;
         }
     };
+    if server.config.verbose {
+        let prefix = format!("{addr} > ");
+        server
+            .printer
+            .verbose(&prefix_lines(&prefix, &request.head()));
+    }
     if !request.wants_websocket() {
         if server.config.page && request.method() == "GET" && request.path() == "/" {
             let _ = respond(
@@ -228,14 +235,22 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
     )
     .await
     {
-        Ok(ws) => Some(Opened {
-            ws,
-            path,
-            subprotocol,
-            host,
-            child,
-            slot,
-        }),
+        Ok((ws, response_head)) => {
+            if server.config.verbose {
+                let prefix = format!("{addr} < ");
+                server
+                    .printer
+                    .verbose(&prefix_lines(&prefix, &response_head));
+            }
+            Some(Opened {
+                ws,
+                path,
+                subprotocol,
+                host,
+                child,
+                slot,
+            })
+        }
         Err((mut stream, refused)) => {
             let body = format!("{}\n", refused.reason);
             let headers: &[(&str, &str)] = if refused.status == 426 {
