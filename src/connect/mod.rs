@@ -145,12 +145,16 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
 /// Ctrl-C or SIGTERM closes the connection properly (1000) instead of leaving the peer to
 /// find it gone; a second one ends wsx at once. The receiver changes at the first.
 fn close_on_signal(sender: OutboxSender) -> Result<watch::Receiver<bool>> {
-    let mut terminate = signal(SignalKind::terminate())
-        .map_err(|error| Error::io("cannot watch for SIGTERM", error))?;
+    // Registered here, not in the task: from now on the signals no longer kill wsx.
+    let watch_for = |kind: SignalKind| {
+        signal(kind).map_err(|error| Error::io("cannot watch for signals", error))
+    };
+    let mut interrupt = watch_for(SignalKind::interrupt())?;
+    let mut terminate = watch_for(SignalKind::terminate())?;
     let (interrupted, receiver) = watch::channel(false);
     tokio::spawn(async move {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
         let _ = interrupted.send(true);
@@ -159,7 +163,7 @@ fn close_on_signal(sender: OutboxSender) -> Result<watch::Receiver<bool>> {
             reason: String::new(),
         });
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
         // 128 + SIGINT, as shells report an interrupted command.
