@@ -98,3 +98,20 @@ fn ctrl_c_at_the_prompt_stops_reconnecting() {
     // The session still ended with a drop.
     assert_eq!(status.code(), Some(1), "screen:\n{}", terminal.contents());
 }
+
+#[test]
+fn a_server_that_keeps_dropping_gets_longer_and_longer_pauses() {
+    // Accepts every connection and drops it at once, without a Close.
+    let addr = peers::spawn_ws_server(drop);
+    let mut client = Client::start(&[&format!("ws://{addr}/"), "--reconnect"]);
+    let delays: Vec<f64> = (0..3)
+        .map(|_| {
+            let line = client.stderr.wait_for("reconnecting in");
+            let seconds = line.rsplit("reconnecting in ").next().unwrap();
+            seconds.trim_end_matches('s').parse().unwrap()
+        })
+        .collect();
+    // 0.5 s, then 1 s, then 2 s, each ±25%: short-lived connections do not reset it.
+    assert!(delays[2] >= 1.5, "{delays:?}");
+    assert!(delays[0] < delays[2], "{delays:?}");
+}

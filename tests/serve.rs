@@ -157,9 +157,7 @@ fn verbose_prints_each_clients_handshake_with_credentials_masked() {
     server.stderr.wait_for("> x-test: yes");
     let authorization = server.stderr.wait_for("> authorization: ");
     assert!(authorization.ends_with("Basic ********"), "{authorization}");
-    server
-        .stderr
-        .wait_for("< HTTP/1.1 101 Switching Protocols");
+    server.stderr.wait_for("< HTTP/1.1 101 Switching Protocols");
 }
 
 #[test]

@@ -29,6 +29,8 @@ const QUEUE_BYTES: usize = 16 << 20;
 /// Reconnect backoff: from the first delay, doubling, capped.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// A connection that lasted this long resets the backoff.
+const STABLE_CONNECTION: Duration = Duration::from_secs(10);
 
 pub fn run(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     // One thread is plenty for one connection and starts fastest.
@@ -62,6 +64,8 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
     let mut input_task = None;
     let mut input_started = false;
     let mut first = Vec::new();
+    // Doublings of the reconnect delay so far.
+    let mut backoff_step = 0;
     loop {
         let first_connection = !input_started;
         if !input_started && config.interactive {
@@ -83,6 +87,7 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
         if first_connection && config.interactive {
             printer.info(repl::HINT);
         }
+        let started = std::time::Instant::now();
         let ending = session::run(
             connection.ws,
             &config.session,
@@ -98,15 +103,21 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             printer.flush();
             return exit_status(ending);
         }
-        let mut failures = 0;
+        // A connection that drops soon after it opened does not reset the backoff: a server
+        // that accepts and drops at once is not hammered twice a second.
+        if started.elapsed() >= STABLE_CONNECTION {
+            backoff_step = 0;
+        }
+        let mut attempt_number = 0;
         connection = loop {
-            let delay = backoff(failures);
-            let what = if failures == 0 {
+            let delay = backoff(backoff_step);
+            let what = if attempt_number == 0 {
                 describe_ending(&ending)
             } else {
-                format!("attempt {failures} failed")
+                format!("attempt {attempt_number} failed")
             };
-            failures += 1;
+            attempt_number += 1;
+            backoff_step += 1;
             printer.warn(&format!(
                 "{what}; reconnecting in {:.1}s",
                 delay.as_secs_f64()
