@@ -337,7 +337,8 @@ pub struct ServeArgs {
 
 /// `wsx ws://…` is short for `wsx connect ws://…`.
 /// Options may come before the URL too (`wsx -v ws://…`): whenever no subcommand names the
-/// mode and a ws:// or wss:// argument is there, the mode is `connect`.
+/// mode and a URL is there (ws://, wss://, http://, https://, or a first argument such as
+/// `localhost:8080`), the mode is `connect`.
 pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
     const NAMES: [&str; 10] = [
         "connect",
@@ -361,12 +362,28 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
         .filter_map(|arg| arg.to_str())
         .any(|arg| {
             let lower = arg.to_ascii_lowercase();
-            lower.starts_with("ws://") || lower.starts_with("wss://")
+            ["ws://", "wss://", "http://", "https://"]
+                .iter()
+                .any(|scheme| lower.starts_with(scheme))
         });
-    if has_url {
+    if has_url || is_host_and_port(first) {
         args.insert(1, "connect".into());
     }
     args
+}
+
+/// `localhost:8080`, `example.com:443/path`: a name and a port, no scheme.
+fn is_host_and_port(arg: &str) -> bool {
+    let authority = arg.split('/').next().unwrap_or("");
+    let Some((host, port)) = authority.rsplit_once(':') else {
+        return false;
+    };
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && !port.is_empty()
+        && port.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Parses `1048576`, `64KiB`, `16MiB`, `1GiB` (also `k`, `M`, `G`, `KB`...: all binary).
@@ -461,6 +478,13 @@ mod tests {
         assert_eq!(args, vec!["wsx", "connect", "-v", "wss://h"]);
         let args = normalize_args(vec!["wsx".into(), "bench".into(), "ws://h".into()]);
         assert_eq!(args, vec!["wsx", "bench", "ws://h"]);
+        let args = normalize_args(vec!["wsx".into(), "http://h:80".into()]);
+        assert_eq!(args, vec!["wsx", "connect", "http://h:80"]);
+        let args = normalize_args(vec!["wsx".into(), "localhost:8080/chat".into()]);
+        assert_eq!(args, vec!["wsx", "connect", "localhost:8080/chat"]);
+        // A mistyped subcommand stays an error.
+        let args = normalize_args(vec!["wsx".into(), "conect".into()]);
+        assert_eq!(args, vec!["wsx", "conect"]);
     }
 
     #[test]
