@@ -101,6 +101,34 @@ fn a_refusal_that_crosses_our_close_is_reported_with_its_code() {
 }
 
 #[test]
+fn a_refusal_shows_the_servers_reason() {
+    let server = Server::start(&["--echo", "--origin", "https://app.test"]);
+    let output = run(&["connect", &server.url, "-o", "https://evil.test"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("403 Forbidden instead of 101 Switching Protocols: origin https://evil.test is not allowed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_http_1_0_server_is_named_as_such() {
+    let addr = peers::spawn_tcp_server(|mut stream| {
+        use std::io::{Read, Write};
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer);
+        let _ = stream.write_all(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>");
+    });
+    let output = run(&["connect", &format!("ws://{addr}/")], b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("answered in HTTP/1.0"),
+        "{output:?}"
+    );
+}
+
+#[test]
 fn peer_vanishing_without_close_exits_one() {
     let addr = peers::spawn_ws_server(|mut ws| {
         let _ = ws.read();
@@ -198,7 +226,9 @@ fn redirects_are_followed_with_location_only() {
     let url = format!("ws://{redirecting}/old");
     let output = run(&["connect", &url], b"hi\n");
     assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output.stderr).contains("302 Found"), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("302 Found"), "{stderr}");
+    assert!(stderr.contains("/moved: add -L to follow"), "{stderr}");
     let output = run(&["connect", &url, "-L"], b"hi\n");
     assert!(output.status.success(), "{output:?}");
     assert_eq!(text(&output.stdout), "hi\n");

@@ -37,9 +37,18 @@ async fn follow_redirects(
         match dial_once(&request, config, printer).await {
             Ok(connection) => return Ok(connection),
             Err(Failure { error, redirect }) => {
-                let Some(location) = redirect.filter(|_| config.follow_redirects) else {
+                let Some(location) = redirect else {
                     return Err(error);
                 };
+                if !config.follow_redirects {
+                    return Err(match error {
+                        Error::HandshakeStatus { status, body } => Error::HandshakeStatus {
+                            status,
+                            body: format!("{body} (it redirects to {location}: add -L to follow)"),
+                        },
+                        other => other,
+                    });
+                }
                 if redirects == MAX_REDIRECTS {
                     return Err(Error::Handshake {
                         url: request.url.to_string(),

@@ -250,6 +250,12 @@ where
                         }
                     }
                 }
+                // WebSocket needs HTTP/1.1; an HTTP/1.0 answer comes from a plain web server.
+                WsError::Protocol(ProtocolError::WrongHttpVersion) => {
+                    "the server answered in HTTP/1.0, so it cannot upgrade to WebSocket: is it \
+                     a plain web server?"
+                        .to_string()
+                }
                 // An HTTP parser meeting TLS bytes: the server speaks wss://.
                 WsError::HttpFormat(_) | WsError::Protocol(ProtocolError::HttparseError(_))
                     if request.url.scheme() == "ws" =>
@@ -476,8 +482,11 @@ where
         let _ = write!(head, "{name}: {value}\r\n");
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
+    // One write: a WebSocket client that stops reading after the head (tungstenite does)
+    // still has the body, the reason for a refusal, in what it read.
+    let mut response = head.into_bytes();
+    response.extend_from_slice(body);
+    stream.write_all(&response).await?;
     stream.flush().await?;
     stream.shutdown().await
 }
