@@ -92,7 +92,12 @@ pub fn client_config(options: &ClientTlsOptions) -> Result<Arc<ClientConfig>> {
     let mut config = match &options.identity {
         Some((cert, key)) => builder
             .with_client_auth_cert(load_certs(cert)?, load_key(key)?)
-            .map_err(|error| Error::Usage(format!("bad client certificate or key: {error}")))?,
+            .map_err(|error| {
+                Error::Usage(format!(
+                    "bad client certificate or key: {}",
+                    describe_rustls(&error)
+                ))
+            })?,
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -145,42 +150,78 @@ fn rustls_error(error: &io::Error) -> Option<&rustls::Error> {
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
 }
 
+/// What is wrong with a certificate, as the rest of a sentence ("the certificate … ").
+fn certificate_problem(problem: &CertificateError, host: &str) -> String {
+    match problem {
+        CertificateError::UnknownIssuer => "is signed by an unknown issuer".to_string(),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "has expired".to_string()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "is not valid yet".to_string()
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            format!("is not valid for the name {host}")
+        }
+        CertificateError::Revoked => "has been revoked".to_string(),
+        CertificateError::BadSignature => "has a signature that does not verify".to_string(),
+        // webpki's reasons come only as debug names inside `Other`.
+        CertificateError::Other(other) => match other.to_string().as_str() {
+            text if text.contains("CaUsedAsEndEntity") => {
+                "is self-signed (a CA certificate used as an end-entity certificate)".to_string()
+            }
+            text if text.contains("UnsupportedCertVersion") => {
+                "is an X.509 v1 certificate; only v3 is supported".to_string()
+            }
+            text => format!("was rejected ({text})"),
+        },
+        other => format!("was rejected ({other:?})"),
+    }
+}
+
+/// A rustls error in words, certificate problems spelled out.
+fn describe_rustls(error: &rustls::Error) -> String {
+    match error {
+        rustls::Error::InvalidCertificate(problem) => {
+            format!(
+                "the certificate {}",
+                certificate_problem(problem, "its host")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A failed TLS handshake as `serve` logs it.
+pub fn describe_server_failure(error: &io::Error) -> String {
+    match rustls_error(error) {
+        Some(rustls::Error::InvalidCertificate(problem)) => format!(
+            "the client certificate {}; --client-ca accepts certificates its CA signed",
+            certificate_problem(problem, "the client")
+        ),
+        Some(rustls::Error::NoCertificatesPresented) => {
+            "the client sent no certificate, which --client-ca requires".to_string()
+        }
+        Some(other) => describe_rustls(other),
+        None => crate::error::io_reason(error),
+    }
+}
+
 pub fn describe_tls_error(tls: &rustls::Error, host: &str, sent_client_cert: bool) -> String {
     match tls {
         rustls::Error::InvalidCertificate(problem) => {
-            let what = match problem {
-                CertificateError::UnknownIssuer => "is signed by an unknown issuer".to_string(),
-                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                    "has expired".to_string()
-                }
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                    "is not valid yet".to_string()
-                }
-                CertificateError::NotValidForName
-                | CertificateError::NotValidForNameContext { .. } => {
-                    format!("is not valid for the name {host}")
-                }
-                CertificateError::Revoked => "has been revoked".to_string(),
-                CertificateError::BadSignature => {
-                    "has a signature that does not verify".to_string()
-                }
-                CertificateError::Other(other) => match other.to_string().as_str() {
-                    text if text.contains("CaUsedAsEndEntity") => {
-                        return format!(
-                            "TLS: the certificate of {host} is self-signed (a CA certificate used \
-                             as a server certificate); trust it with --cacert FILE (the \
-                             certificate itself), or skip verification with -k"
-                        );
-                    }
-                    text if text.contains("UnsupportedCertVersion") => {
-                        "is an X.509 v1 certificate; only v3 is supported".to_string()
-                    }
-                    text => format!("was rejected ({text})"),
-                },
-                other => format!("was rejected ({other:?})"),
-            };
+            if let CertificateError::Other(other) = problem
+                && other.to_string().contains("CaUsedAsEndEntity")
+            {
+                return format!(
+                    "TLS: the certificate of {host} is self-signed (a CA certificate used \
+                     as a server certificate); trust it with --cacert FILE (the \
+                     certificate itself), or skip verification with -k"
+                );
+            }
             format!(
-                "TLS: the certificate of {host} {what}; trust its CA with --cacert FILE, or skip verification with -k"
+                "TLS: the certificate of {host} {}; trust its CA with --cacert FILE, or skip verification with -k",
+                certificate_problem(problem, host)
             )
         }
         rustls::Error::AlertReceived(alert) => {

@@ -116,13 +116,15 @@ fn client_ca_refuses_a_client_without_a_certificate() {
         "{stderr}"
     );
     assert!(stderr.contains("--cert"), "{stderr}");
-    server.stderr.wait_for("TLS handshake failed");
+    server.stderr.wait_for(
+        "TLS handshake failed: the client sent no certificate, which --client-ca requires",
+    );
 }
 
 #[test]
 fn client_ca_refuses_a_certificate_from_another_ca() {
     let pki = pki();
-    let server = wss_echo_server(&pki.server, &["--client-ca", &pki.client_ca]);
+    let mut server = wss_echo_server(&pki.server, &["--client-ca", &pki.client_ca]);
     let output = run(
         &[
             "connect",
@@ -142,6 +144,9 @@ fn client_ca_refuses_a_certificate_from_another_ca() {
         stderr.contains("did not accept the client certificate"),
         "{stderr}"
     );
+    server
+        .stderr
+        .wait_for("TLS handshake failed: the client certificate is signed by an unknown issuer");
 }
 
 #[test]

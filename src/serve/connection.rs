@@ -130,7 +130,7 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
             Err(error) => {
                 server.printer.warn(&format!(
                     "{addr}: TLS handshake failed: {}",
-                    crate::error::io_reason(&error)
+                    crate::tls::describe_server_failure(&error)
                 ));
                 return None;
             }
