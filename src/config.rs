@@ -332,6 +332,11 @@ impl TryFrom<ServeArgs> for ServeConfig {
     type Error = Error;
 
     fn try_from(args: ServeArgs) -> Result<Self> {
+        if !args.program.is_empty() && !args.exec {
+            return Err(Error::Usage(
+                "a program after -- runs only with --exec (wsx serve --exec -- PROGRAM)".into(),
+            ));
+        }
         let (host, port) = parse_listen_addr(&args.addr)?;
         let mode = if args.echo {
             ServeMode::Echo

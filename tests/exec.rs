@@ -365,6 +365,9 @@ fn exec_needs_a_program_and_excludes_other_modes() {
     );
     let output = run(&["serve", "--", "cat"], b"");
     assert_eq!(output.status.code(), Some(2));
+    let output = run(&["serve", "127.0.0.1:0", "--echo", "--", "cat"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("runs only with --exec"));
 }
 
 /// Resident memory of a process, in bytes.
