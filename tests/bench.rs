@@ -104,7 +104,10 @@ fn altered_echoes_are_mismatches_and_fail_the_run() {
     let (code, summary, stderr) = bench_json(&[&url, "-n", "50", "--warmup", "0"]);
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(summary["mismatches"], 50, "{summary}");
-    assert!(stderr.contains("50 mismatched echoes"), "{stderr}");
+    assert!(
+        stderr.contains("50 mismatched echoes (first: echo 0 came back with other bytes"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -126,4 +129,33 @@ fn the_summary_for_people() {
             "{expected:?} not in:\n{summary}"
         );
     }
+}
+
+#[test]
+fn a_server_that_closes_early_is_named_with_its_close_code() {
+    // Echoes two messages, then closes with 1001.
+    let addr = peers::spawn_ws_server(|mut ws| {
+        for _ in 0..2 {
+            match ws.read() {
+                Ok(message) => {
+                    let _ = ws.send(message);
+                }
+                Err(_) => return,
+            }
+        }
+        let _ = ws.close(Some(tungstenite::protocol::CloseFrame {
+            code: tungstenite::protocol::frame::coding::CloseCode::Away,
+            reason: "restarting".into(),
+        }));
+        while ws.read().is_ok() {}
+    });
+    let url = format!("ws://{addr}");
+    let output = run(&["bench", &url, "-n", "100", "-W", "1"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("1 dropped connection (first: closed by the server with 1001"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("after 2 of 100 echoes"), "{stderr}");
 }

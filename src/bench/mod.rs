@@ -21,6 +21,7 @@ use crate::config::BenchConfig;
 use crate::connect::dial::dial;
 use crate::error::{Error, Result};
 use crate::output::Printer;
+use crate::protocol::message::{byte_count, describe_close};
 use crate::protocol::session::{self, outbox};
 use crate::protocol::{Command, Ending, Event, EventSink, OutboxSender, Payload};
 use report::Summary;
@@ -58,7 +59,10 @@ struct ConnectionResult {
     first_send: Option<Instant>,
     last_echo: Option<Instant>,
     mismatches: u64,
-    dropped: bool,
+    /// How the first mismatch differed, for the error line.
+    first_mismatch: Option<String>,
+    /// Why the connection ended before its last echo, if it did.
+    dropped: Option<String>,
 }
 
 async fn bench(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
@@ -135,8 +139,15 @@ fn progress_bar(config: &BenchConfig) -> Option<ProgressBar> {
     }
     let bar = ProgressBar::new(config.messages);
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} echoes ({per_sec}, eta {eta})",
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} echoes ({rate}, eta {eta})",
     ) {
+        // indicatif's own {per_sec} shows four decimals.
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.0}/s", state.per_sec());
+            },
+        );
         bar.set_style(style);
     }
     Some(bar)
@@ -146,14 +157,18 @@ fn summarize(config: &BenchConfig, results: Vec<ConnectionResult>) -> Summary {
     let mut latency = Histogram::new(3).expect("3 significant figures is valid");
     let mut measured = 0;
     let mut mismatches = 0;
+    let mut first_mismatch = None;
     let mut dropped = 0;
+    let mut first_drop = None;
     let mut first_send: Option<Instant> = None;
     let mut last_echo: Option<Instant> = None;
     for result in results {
         let _ = latency.add(&result.latency);
         measured += result.measured;
         mismatches += result.mismatches;
-        dropped += u64::from(result.dropped);
+        first_mismatch = first_mismatch.or(result.first_mismatch);
+        dropped += u64::from(result.dropped.is_some());
+        first_drop = first_drop.or(result.dropped);
         first_send = match (first_send, result.first_send) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -174,7 +189,9 @@ fn summarize(config: &BenchConfig, results: Vec<ConnectionResult>) -> Summary {
         elapsed,
         latency,
         mismatches,
+        first_mismatch,
         dropped,
+        first_drop,
     }
 }
 
@@ -233,7 +250,8 @@ where
             first_send: None,
             last_echo: None,
             mismatches: 0,
-            dropped: false,
+            first_mismatch: None,
+            dropped: None,
         },
     };
     let watchdog = tokio::spawn(close_when_stalled(
@@ -248,7 +266,19 @@ where
         producer.abort();
     }
     let mut result = sink.result;
-    result.dropped = ending != Ending::Local || sink.received < total;
+    if ending != Ending::Local || sink.received < total {
+        let how = match &ending {
+            Ending::Local => "closed by wsx bench".to_string(),
+            Ending::Peer { code, reason } => {
+                format!(
+                    "closed by the server with {}",
+                    describe_close(*code, reason)
+                )
+            }
+            Ending::Lost(detail) | Ending::Failed { detail, .. } => detail.clone(),
+        };
+        result.dropped = Some(format!("{how} after {} of {total} echoes", sink.received));
+    }
     result
 }
 
@@ -350,6 +380,9 @@ impl EventSink for EchoChecker {
         let expected = &self.ring[(self.received % self.ring.len() as u64) as usize];
         if payload != *expected {
             self.result.mismatches += 1;
+            self.result
+                .first_mismatch
+                .get_or_insert_with(|| mismatch(self.received, &payload, expected));
         }
         if self.received >= self.warmup
             && let Some(sent) = sent
@@ -391,6 +424,29 @@ impl EventSink for EchoChecker {
     fn idle(&mut self) {
         self.batch_read_at = None;
     }
+}
+
+/// How an echo differs from what was sent: "echo 3 came back as text (sent binary)".
+fn mismatch(index: u64, echo: &Payload, sent: &Payload) -> String {
+    let kind = |payload: &Payload| match payload {
+        Payload::Text(_) => "text",
+        Payload::Binary(_) => "binary",
+    };
+    if kind(echo) != kind(sent) {
+        return format!(
+            "echo {index} came back as {} (sent {})",
+            kind(echo),
+            kind(sent)
+        );
+    }
+    if echo.len() != sent.len() {
+        return format!(
+            "echo {index} came back with {} (sent {})",
+            byte_count(echo.len()),
+            byte_count(sent.len())
+        );
+    }
+    format!("echo {index} came back with other bytes (or out of order)")
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

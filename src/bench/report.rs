@@ -18,7 +18,11 @@ pub struct Summary {
     pub elapsed: Duration,
     pub latency: Histogram<u64>,
     pub mismatches: u64,
+    /// How the first mismatched echo differed.
+    pub first_mismatch: Option<String>,
     pub dropped: u64,
+    /// How the first dropped connection ended.
+    pub first_drop: Option<String>,
 }
 
 impl Summary {
@@ -70,10 +74,16 @@ pub fn errors(summary: &Summary) -> String {
     let plural = |count: u64, one: &str, many: &str| {
         format!("{count} {}", if count == 1 { one } else { many })
     };
+    let detail = |first: &Option<String>| match first {
+        Some(first) => format!(" (first: {first})"),
+        None => String::new(),
+    };
     format!(
-        "{}, {}",
+        "{}{}, {}{}",
         plural(summary.mismatches, "mismatched echo", "mismatched echoes"),
-        plural(summary.dropped, "dropped connection", "dropped connections")
+        detail(&summary.first_mismatch),
+        plural(summary.dropped, "dropped connection", "dropped connections"),
+        detail(&summary.first_drop),
     )
 }
 
@@ -120,7 +130,9 @@ mod tests {
             elapsed: Duration::from_millis(500),
             latency,
             mismatches: 0,
+            first_mismatch: None,
             dropped: 1,
+            first_drop: None,
         }
     }
 
