@@ -159,3 +159,24 @@ fn a_server_that_closes_early_is_named_with_its_close_code() {
     );
     assert!(stderr.contains("after 2 of 100 echoes"), "{stderr}");
 }
+
+#[test]
+fn large_messages_with_a_full_window_complete() {
+    // 64 messages of 1 MiB in flight: more than the socket buffers hold.
+    let server = Server::start(&["--echo"]);
+    let (code, summary, stderr) = bench_json(&[
+        &server.url,
+        "--size",
+        "1MiB",
+        "-n",
+        "128",
+        "-W",
+        "64",
+        "--binary",
+        "--warmup",
+        "0",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(summary["messages"], 128);
+    assert_eq!(summary["mismatches"], 0);
+}

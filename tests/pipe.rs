@@ -67,6 +67,18 @@ fn a_line_larger_than_a_frame_goes_both_ways_in_fragments() {
 }
 
 #[test]
+fn thirty_megabytes_at_once_neither_end_waits_for_the_other_forever() {
+    // More than the socket buffers hold in both directions: the echo server stops reading
+    // while its echoes wait, so wsx must go on reading while its own writes wait.
+    let server = Server::start(&["--echo"]);
+    let line = "y".repeat(10_000);
+    let input = format!("{line}\n").repeat(3000);
+    let output = run(&["connect", &server.url, "-q"], input.as_bytes());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(output.stdout == input.as_bytes(), "lines lost or changed");
+}
+
+#[test]
 fn a_one_mebibyte_line() {
     let server = Server::start(&["--echo"]);
     let line: String = (0..(1 << 20))

@@ -9,7 +9,11 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use futures_util::{FutureExt, Sink, SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval};
@@ -191,6 +195,12 @@ struct Session<'a, S, K> {
     closing: Option<(u16, String, Instant)>,
     awaiting_pong: bool,
     unflushed: bool,
+    /// Left by reading while a write waited (see [`Session::write`]), for the loop to finish.
+    answers: Vec<Payload>,
+    count_reached: bool,
+    /// A Close, an error or the end of the stream, read while a write waited: reading stops
+    /// until it is handled.
+    stash: Option<Option<Result<Message, WsError>>>,
 }
 
 /// Runs a server connection. While the client is silent and nothing is queued for it, the
@@ -245,6 +255,9 @@ where
         closing: None,
         awaiting_pong: false,
         unflushed: false,
+        answers: Vec::new(),
+        count_reached: false,
+        stash: None,
     };
     let mut pinger = options
         .ping_interval
@@ -257,13 +270,17 @@ where
     }
     session.flush().await;
     loop {
+        if let Flow::End(ending) = session.settle().await {
+            session.sink.idle();
+            return ending;
+        }
         let close_deadline = session.closing.as_ref().map(|(_, _, at)| *at);
         let sink_blocked = session.sink.blocked();
         let flow = tokio::select! {
             biased;
             Some(command) = outbox.control.recv() => session.command(command).await,
             () = session.sink.ready(), if sink_blocked => Flow::Continue,
-            incoming = session.ws.next(), if !sink_blocked => session.incoming_batch(incoming).await,
+            incoming = session.ws.next(), if !sink_blocked && session.stash.is_none() => session.incoming_batch(incoming).await,
             command = outbox.data.recv(), if outbox_open && session.closing.is_none() => match command {
                 Some(command) => session.command_batch(command, outbox).await,
                 None => {
@@ -319,7 +336,7 @@ where
             if let Flow::End(ending) = self.incoming(item).await {
                 return Flow::End(ending);
             }
-            if handled == BATCH || self.sink.blocked() {
+            if handled == BATCH || self.sink.blocked() || self.stash.is_some() {
                 break;
             }
             if handled % FLUSH_EVERY == 0 {
@@ -410,33 +427,72 @@ where
     }
 
     async fn data(&mut self, payload: Payload) -> Flow {
-        if self
-            .options
-            .count
-            .is_some_and(|count| self.received >= count)
-        {
-            // Past -n: the close is under way; what still arrives is not counted or shown.
-            return Flow::Continue;
-        }
-        self.received += 1;
-        if self.options.echo && self.closing.is_none() {
+        if self.options.echo && self.closing.is_none() && !self.past_count() {
             // Fed before the next frame is read, so it goes out ahead of any Close reply.
             if self.feed_payload(payload.clone()).await {
                 self.unflushed = true;
             }
         }
+        self.take_data(payload);
+        self.settle_answers().await
+    }
+
+    /// Past `-n`: the close is under way; what still arrives is not counted or shown.
+    fn past_count(&self) -> bool {
+        self.options
+            .count
+            .is_some_and(|count| self.received >= count)
+    }
+
+    /// The part of receiving a data message that never waits: counting and reporting it.
+    /// What needs a write (the sink's answer, the Close after `-n`) is left for
+    /// [`Session::settle_answers`].
+    fn take_data(&mut self, payload: Payload) {
+        if self.past_count() {
+            return;
+        }
+        self.received += 1;
         self.sink.event(Event::Message(payload));
         if self.closing.is_none()
             && let Some(answer) = self.sink.answer()
-            && self.feed_payload(answer).await
         {
-            self.unflushed = true;
+            self.answers.push(answer);
         }
-        if self
-            .options
-            .count
-            .is_some_and(|count| self.received >= count)
-        {
+        if self.past_count() {
+            self.count_reached = true;
+        }
+    }
+
+    /// Reading done while a write waited, received synchronously: data and control frames
+    /// are taken at once; anything else is kept for the loop and stops the reading.
+    fn absorb(&mut self, item: Option<Result<Message, WsError>>) {
+        match item {
+            Some(Ok(Message::Text(text))) => self.take_data(Payload::Text(text)),
+            Some(Ok(Message::Binary(data))) => self.take_data(Payload::Binary(data)),
+            Some(Ok(Message::Ping(data))) => {
+                self.unflushed = true;
+                self.sink.event(Event::Ping(data));
+            }
+            Some(Ok(Message::Pong(data))) => {
+                self.awaiting_pong = false;
+                self.sink.event(Event::Pong(data));
+            }
+            Some(Ok(Message::Frame(_))) => {}
+            other => self.stash = Some(other),
+        }
+    }
+
+    /// Sends the answers left by received messages, and the Close once `-n` is reached.
+    async fn settle_answers(&mut self) -> Flow {
+        // Feeding may read, and so leave more answers.
+        while !self.answers.is_empty() {
+            for answer in std::mem::take(&mut self.answers) {
+                if self.closing.is_none() && self.feed_payload(answer).await {
+                    self.unflushed = true;
+                }
+            }
+        }
+        if std::mem::take(&mut self.count_reached) {
             return self
                 .command(Command::Close {
                     code: 1000,
@@ -445,6 +501,17 @@ where
                 .await;
         }
         Flow::Continue
+    }
+
+    /// Finishes what reading during writes left: answers, the `-n` Close, a stashed item.
+    async fn settle(&mut self) -> Flow {
+        if let Flow::End(ending) = self.settle_answers().await {
+            return Flow::End(ending);
+        }
+        match self.stash.take() {
+            Some(item) => self.incoming(item).await,
+            None => Flow::Continue,
+        }
     }
 
     async fn command(&mut self, command: Command) -> Flow {
@@ -461,11 +528,12 @@ where
                 if self.closing.is_some() {
                     return Flow::Continue;
                 }
+                // Queued like any message and flushed by the loop, which keeps reading meanwhile.
                 let sent = self
-                    .ws
-                    .close(Some(close_frame(code, &reason)))
+                    .feed(Message::Close(Some(close_frame(code, &reason))))
                     .await
                     .is_ok();
+                self.unflushed = true;
                 self.closing = Some((code, reason, Instant::now() + self.options.close_timeout));
                 if !sent {
                     // The transport is gone already; let the read side report how.
@@ -474,7 +542,7 @@ where
                 return Flow::Continue;
             }
         };
-        if self.closing.is_none() && self.ws.feed(message).await.is_ok() {
+        if self.closing.is_none() && self.feed(message).await.is_ok() {
             self.unflushed = true;
         }
         Flow::Continue
@@ -494,21 +562,58 @@ where
     /// usual frame limit (RFC 6455 §5.4). False when the transport is gone.
     async fn feed_payload(&mut self, payload: Payload) -> bool {
         if payload.len() <= FRAGMENT_SIZE {
-            return self.ws.feed(payload.into_message()).await.is_ok();
+            return self.feed(payload.into_message()).await.is_ok();
         }
         for message in payload.into_fragments() {
-            if self.ws.feed(message).await.is_err() {
+            if self.feed(message).await.is_err() {
                 return false;
             }
         }
         true
     }
 
+    /// Queues a frame; waits only while earlier output is still blocked.
+    async fn feed(&mut self, message: Message) -> Result<(), WsError> {
+        let mut message = Some(message);
+        self.write(|mut ws, cx| {
+            ready!(ws.as_mut().poll_ready(cx))?;
+            Poll::Ready(match message.take() {
+                Some(message) => ws.start_send(message),
+                None => Ok(()),
+            })
+        })
+        .await
+    }
+
     async fn flush(&mut self) {
         if std::mem::take(&mut self.unflushed) {
             // A failed flush means the peer is gone; the next read reports it.
-            let _ = self.ws.flush().await;
+            let _ = self.write(|ws, cx| ws.poll_flush(cx)).await;
         }
+    }
+
+    /// Drives a write to completion. A session that does not echo keeps reading while it
+    /// waits: when both ends have written more than the socket buffers hold and the peer
+    /// too waits for its writes before reading again (as an echo server does), an end that
+    /// stopped reading would wait forever. An echoing session does stop reading, which is
+    /// how it slows down a peer that sends faster than it reads.
+    async fn write<T>(
+        &mut self,
+        mut step: impl FnMut(Pin<&mut WebSocketStream<S>>, &mut Context<'_>) -> Poll<T>,
+    ) -> T {
+        poll_fn(|cx| {
+            if let Poll::Ready(done) = step(Pin::new(&mut self.ws), cx) {
+                return Poll::Ready(done);
+            }
+            while !self.options.echo && self.stash.is_none() && !self.sink.blocked() {
+                match self.ws.poll_next_unpin(cx) {
+                    Poll::Ready(item) => self.absorb(item),
+                    Poll::Pending => break,
+                }
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     /// After a Close went both ways: let tungstenite send its reply and see the TCP end.
