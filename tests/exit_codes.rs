@@ -100,6 +100,63 @@ fn a_refusal_that_crosses_our_close_is_reported_with_its_code() {
     assert!(close.contains("\"by\":\"peer\""), "{close}");
 }
 
+/// A server that answers every request with a redirect to `location`.
+fn spawn_redirecting_server(location: String) -> std::net::SocketAddr {
+    peers::spawn_tcp_server(move |mut stream| {
+        use std::io::{Read, Write};
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer);
+        let response = format!(
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let _ = stream.write_all(response.as_bytes());
+    })
+}
+
+#[test]
+fn credentials_do_not_follow_a_redirect_to_another_host() {
+    let mut server = Server::start(&["--echo", "-v"]);
+    // Same server, another name: 127.0.0.1 redirects to localhost.
+    let redirecting = spawn_redirecting_server(format!("ws://localhost:{}/moved", server.port));
+    let url = format!("ws://{redirecting}/old");
+    let output = run(
+        &[
+            "connect",
+            &url,
+            "-L",
+            "--auth",
+            "user:secret",
+            "-H",
+            "Cookie: c=1",
+            "-H",
+            "X-Kept: yes",
+        ],
+        b"hi\n",
+    );
+    assert!(output.status.success(), "{output:?}");
+    server.stderr.wait_for("> x-kept: yes");
+    // The rest of the second request's head.
+    while server
+        .stderr
+        .next_line(std::time::Duration::from_millis(200))
+        .is_some()
+    {}
+    let seen = server.stderr.seen.join("\n");
+    assert!(!seen.contains("authorization"), "{seen}");
+    assert!(!seen.contains("cookie"), "{seen}");
+}
+
+#[test]
+fn a_redirect_to_another_scheme_is_a_failed_handshake() {
+    let redirecting = spawn_redirecting_server("file:///etc/passwd".into());
+    let output = run(&["connect", &format!("ws://{redirecting}/"), "-L"], b"");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        text(&output.stderr).contains("the server redirected to file:///etc/passwd"),
+        "{output:?}"
+    );
+}
+
 #[test]
 fn a_refusal_shows_the_servers_reason() {
     let server = Server::start(&["--echo", "--origin", "https://app.test"]);

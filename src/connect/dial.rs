@@ -56,20 +56,42 @@ async fn follow_redirects(
                     });
                 }
                 redirects += 1;
-                request.url = redirect_target(&request.url, &location)?;
+                let target = redirect_target(&request.url, &location)?;
+                if target.host_str() != request.url.host_str()
+                    || target.port_or_known_default() != request.url.port_or_known_default()
+                {
+                    // As curl does: credentials are for the server they were given for.
+                    request.auth = None;
+                    request
+                        .headers
+                        .retain(|(name, _)| !is_credential_header(name));
+                }
+                request.url = target;
                 printer.info(&format!("redirected to {}", request.url));
             }
         }
     }
 }
 
-/// A `Location` may be relative, and http(s) means ws(s).
+/// Headers that carry credentials, kept from a redirect to another server.
+fn is_credential_header(name: &str) -> bool {
+    ["authorization", "cookie", "proxy-authorization"]
+        .iter()
+        .any(|credential| name.eq_ignore_ascii_case(credential))
+}
+
+/// A `Location` may be relative, and http(s) means ws(s). Anything else is the server's
+/// doing, so a failure here is a failed handshake (exit 1), not bad usage.
 fn redirect_target(current: &Url, location: &str) -> Result<Url> {
-    let joined = current.join(location).map_err(|error| Error::Handshake {
+    let refused = |reason: String| Error::Handshake {
         url: current.to_string(),
-        reason: format!("bad redirect location '{location}': {error}"),
-    })?;
+        reason,
+    };
+    let joined = current
+        .join(location)
+        .map_err(|error| refused(format!("bad redirect location '{location}': {error}")))?;
     crate::config::parse_ws_url(joined.as_str())
+        .map_err(|error| refused(format!("the server redirected to {joined}: {error}")))
 }
 
 struct Failure {
