@@ -378,6 +378,14 @@ fn is_host_and_port(arg: &str) -> bool {
     let Some((host, port)) = authority.rsplit_once(':') else {
         return false;
     };
+    // `[::1]:8080`
+    let host = match host
+        .strip_prefix('[')
+        .and_then(|host| host.strip_suffix(']'))
+    {
+        Some(v6) if v6.contains(':') => return port.chars().all(|c| c.is_ascii_digit()),
+        _ => host,
+    };
     !host.is_empty()
         && host
             .chars()
@@ -482,6 +490,8 @@ mod tests {
         assert_eq!(args, vec!["wsx", "connect", "http://h:80"]);
         let args = normalize_args(vec!["wsx".into(), "localhost:8080/chat".into()]);
         assert_eq!(args, vec!["wsx", "connect", "localhost:8080/chat"]);
+        let args = normalize_args(vec!["wsx".into(), "[::1]:8080".into()]);
+        assert_eq!(args, vec!["wsx", "connect", "[::1]:8080"]);
         // A mistyped subcommand stays an error.
         let args = normalize_args(vec!["wsx".into(), "conect".into()]);
         assert_eq!(args, vec!["wsx", "conect"]);

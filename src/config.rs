@@ -122,6 +122,32 @@ fn seconds(flag: &str, value: f64) -> Result<Duration> {
         .map_err(|_| Error::Usage(format!("{flag} takes a number of seconds, not {value}")))
 }
 
+/// A timeout of 0 would fail everything at once.
+fn positive_seconds(flag: &str, value: f64) -> Result<Duration> {
+    let duration = seconds(flag, value)?;
+    if duration.is_zero() {
+        return Err(Error::Usage(format!("{flag} must be more than 0")));
+    }
+    Ok(duration)
+}
+
+/// More threads than this cannot help a test server, and would run into the open-file limit.
+const MAX_THREADS: usize = 1024;
+
+/// A subprotocol name is an HTTP token (RFC 6455 §4.1, RFC 9110 §5.6.2).
+fn check_subprotocols(protocols: &[String]) -> Result<()> {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    match protocols
+        .iter()
+        .find(|protocol| protocol.is_empty() || !protocol.chars().all(is_token_char))
+    {
+        Some(bad) => Err(Error::Usage(format!(
+            "'{bad}' is not a valid subprotocol name (letters, digits and !#$%&'*+-.^_`|~)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn optional_seconds(flag: &str, value: Option<f64>) -> Result<Option<Duration>> {
     value.map(|value| seconds(flag, value)).transpose()
 }
@@ -217,7 +243,8 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
         // `-x` with nothing piped in means "just these messages".
         let read_stdin = common.execute.is_empty() || !stdin_is_terminal;
         let interactive = terminals() && common.execute.is_empty() && !common.jsonl;
-        let connect_timeout = seconds("--connect-timeout", args.connect_timeout)?;
+        let connect_timeout = positive_seconds("--connect-timeout", args.connect_timeout)?;
+        check_subprotocols(&args.subprotocols)?;
         Ok(ConnectConfig {
             request: ClientRequest {
                 url,
@@ -353,6 +380,12 @@ impl TryFrom<ServeArgs> for ServeConfig {
         let common = &args.common;
         at_least_one("--queue-limit", Some(args.queue_limit as u64))?;
         at_least_one("--threads", args.threads.map(|threads| threads as u64))?;
+        if args.threads.is_some_and(|threads| threads > MAX_THREADS) {
+            return Err(Error::Usage(format!(
+                "--threads takes at most {MAX_THREADS}"
+            )));
+        }
+        check_subprotocols(&args.subprotocols)?;
         at_least_one(
             "--max-connections",
             args.max_connections.map(|max| max as u64),
@@ -376,7 +409,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             subprotocols: args.subprotocols.clone(),
             origins: args.origins.clone(),
             max_connections: args.max_connections,
-            handshake_timeout: seconds("--handshake-timeout", args.handshake_timeout)?,
+            handshake_timeout: positive_seconds("--handshake-timeout", args.handshake_timeout)?,
             queue_messages: args.queue_limit,
             queue_bytes: QUEUE_BYTES,
             threads: args.threads.unwrap_or_else(default_threads),
@@ -484,6 +517,14 @@ impl TryFrom<BenchArgs> for BenchConfig {
                 transcript: false,
             },
         };
+        if let Some(warmup) = args.warmup
+            && warmup >= per_connection
+        {
+            return Err(Error::Usage(format!(
+                "--warmup {warmup} leaves nothing to measure: each connection sends {per_connection} \
+                 messages (-n / -c)"
+            )));
+        }
         Ok(BenchConfig {
             connect,
             connections: args.connections,

@@ -11,7 +11,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // The one fatal line: printed even with -q.
-            eprintln!("wsx: {error}");
+            // Escaped: it may quote what was typed, control characters included.
+            eprintln!(
+                "wsx: {}",
+                wsx::output::sanitize::escape_line(&error.to_string())
+            );
             error.exit_code()
         }
     }

@@ -216,6 +216,44 @@ fn bad_usage_exits_two() {
     assert!(text(&output.stderr).contains("-n/--count must be at least 1"));
     let output = run(&["serve", "127.0.0.1:0", "--max-connections", "0"], b"");
     assert_eq!(output.status.code(), Some(2));
+    for (args, complaint) in [
+        (
+            &["connect", "ws://127.0.0.1:9/", "-s", "a b"][..],
+            "not a valid subprotocol",
+        ),
+        (
+            &["connect", "ws://127.0.0.1:9/", "--connect-timeout", "0"],
+            "more than 0",
+        ),
+        (
+            &["serve", "127.0.0.1:0", "--handshake-timeout", "0"],
+            "more than 0",
+        ),
+        (
+            &["serve", "127.0.0.1:0", "--threads", "100000"],
+            "--threads takes at most",
+        ),
+        (
+            &["bench", "ws://127.0.0.1:9/", "-n", "10", "--warmup", "10"],
+            "nothing to measure",
+        ),
+    ] {
+        let output = run(args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&output.stderr).contains(complaint),
+            "{args:?}: {output:?}"
+        );
+    }
+    // What was typed comes back escaped: a carriage return cannot overwrite the message.
+    let server = Server::start(&["--echo"]);
+    let output = run(&["connect", &server.url, "-H", "X: a\rb"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("invalid header value"),
+        "{output:?}"
+    );
+    assert!(!output.stderr.contains(&b'\r'), "{output:?}");
 }
 
 /// A server that reads the request head and answers with `respond(sec_websocket_key)`.

@@ -162,7 +162,7 @@ fn verbose_prints_each_clients_handshake_with_credentials_masked() {
 
 #[test]
 fn a_handshake_without_host_gets_400() {
-    let server = Server::start(&["--echo"]);
+    let mut server = Server::start(&["--echo"]);
     let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
     stream
         .write_all(
@@ -174,6 +174,9 @@ fn a_handshake_without_host_gets_400() {
     std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 400"), "{response}");
     assert!(response.contains("no Host header"), "{response}");
+    server
+        .stderr
+        .wait_for("refused with 400: the request has no Host header");
 }
 
 #[test]

@@ -87,10 +87,16 @@ pub fn parse(line: &str) -> Result<ReplCommand, String> {
         "quit" | "exit" | "q" => Ok(ReplCommand::Quit),
         "ping" => control_payload(rest).map(ReplCommand::Ping),
         "pong" => control_payload(rest).map(ReplCommand::Pong),
+        "binary" | "bin" if rest.trim().is_empty() => {
+            Err("/binary needs data: /binary 68 69, or /binary b64:aGk=".into())
+        }
         "binary" | "bin" => parse_binary(rest).map(ReplCommand::Binary),
         "close" => parse_close(rest),
         "save" if rest.is_empty() => Err("/save needs a file name: /save FILE".into()),
         "save" => Ok(ReplCommand::Save(rest.trim_end().to_string())),
+        "to" if !rest.trim().contains(' ') => {
+            Err("/to needs a client and a message: /to 2 hello".into())
+        }
         "to" => {
             let (id, text) = rest.split_once(' ').unwrap_or((rest, ""));
             Ok(ReplCommand::To {
@@ -131,7 +137,7 @@ pub fn parse_binary(text: &str) -> Result<Vec<u8>, String> {
     {
         return base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
-            .map_err(|error| format!("invalid base64: {error}"));
+            .map_err(|_| "not valid base64 (A–Z, a–z, 0–9, + and /, padded with =)".into());
     }
     let digits: String = text.split_whitespace().collect();
     let digits = digits.strip_prefix("0x").unwrap_or(&digits);
@@ -215,6 +221,24 @@ mod tests {
         assert_eq!(parse("hello"), Ok(ReplCommand::Text("hello".into())));
         assert_eq!(parse("//etc"), Ok(ReplCommand::Text("/etc".into())));
         assert_eq!(parse(""), Ok(ReplCommand::Text(String::new())));
+    }
+
+    #[test]
+    fn commands_missing_their_argument_say_what_they_need() {
+        assert!(parse("/to 2").unwrap_err().contains("/to 2 hello"));
+        assert!(parse("/binary").unwrap_err().contains("/binary 68 69"));
+        assert!(
+            parse("/binary b64:@@")
+                .unwrap_err()
+                .contains("not valid base64")
+        );
+        assert_eq!(
+            parse("/to 2 hi there"),
+            Ok(ReplCommand::To {
+                client: 2,
+                text: "hi there".into()
+            })
+        );
     }
 
     #[test]

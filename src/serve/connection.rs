@@ -141,6 +141,9 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         Ok(request) => request,
         Err(RequestError::Closed) => return None,
         Err(RequestError::TooLarge) => {
+            server
+                .printer
+                .info(&format!("{addr}: refused with 431: request head too large"));
             let _ = respond(
                 &mut stream,
                 431,
@@ -153,6 +156,9 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         }
         Err(RequestError::Malformed(reason)) => {
             let body = format!("malformed HTTP request: {reason}\n");
+            server
+                .printer
+                .info(&format!("{addr}: refused with 400: {}", body.trim_end()));
             let _ = respond(&mut stream, 400, &[], "text/plain", body.as_bytes()).await;
             return None;
         }
@@ -252,6 +258,10 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
             })
         }
         Err((mut stream, refused)) => {
+            server.printer.info(&format!(
+                "{addr}: refused with {}: {}",
+                refused.status, refused.reason
+            ));
             let body = format!("{}\n", refused.reason);
             let headers: &[(&str, &str)] = if refused.status == 426 {
                 &[("Sec-WebSocket-Version", "13")]
