@@ -106,7 +106,7 @@ pub struct ServeConfig {
 
 /// One thread per core but one: a test server usually shares its machine with the client
 /// under test, and a server thread competing with that client for the last core slows both
-/// (on 2 cores, small-message echo ran 10–20% slower with 2 threads than with 1).
+/// (on 2 cores, small-message echo ran 5–15% slower with 2 threads than with 1).
 fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |cores| cores.get())
