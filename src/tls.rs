@@ -134,8 +134,25 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>> {
 
 /// One line for a failed TLS handshake, with a hint where one fits. `sent_client_cert`
 /// tells a refused client certificate apart from a missing one.
-pub fn describe_failure(error: &io::Error, host: &str, sent_client_cert: bool) -> String {
+/// `trusted` is the `--cacert` file, when one was given.
+pub fn describe_failure(
+    error: &io::Error,
+    host: &str,
+    sent_client_cert: bool,
+    trusted: Option<&str>,
+) -> String {
     match rustls_error(error) {
+        // The user named what to trust, and this is not it: pointing at --cacert again
+        // would not help.
+        Some(rustls::Error::InvalidCertificate(problem))
+            if trusted.is_some() && is_untrusted_issuer(problem) =>
+        {
+            format!(
+                "TLS: the certificate of {host} is not signed by a CA in {file}, nor is it a \
+                 certificate listed there; check the file, or skip verification with -k",
+                file = trusted.unwrap_or_default()
+            )
+        }
         Some(tls) => describe_tls_error(tls, host, sent_client_cert),
         None => format!(
             "TLS handshake with {host} failed: {}",
@@ -148,6 +165,15 @@ fn rustls_error(error: &io::Error) -> Option<&rustls::Error> {
     error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+/// The certificate does not chain to anything trusted (self-signed ones included).
+fn is_untrusted_issuer(problem: &CertificateError) -> bool {
+    match problem {
+        CertificateError::UnknownIssuer => true,
+        CertificateError::Other(other) => other.to_string().contains("CaUsedAsEndEntity"),
+        _ => false,
+    }
 }
 
 /// What is wrong with a certificate, as the rest of a sentence ("the certificate … ").

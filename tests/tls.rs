@@ -62,6 +62,27 @@ fn unknown_issuer_is_named_with_the_remedies() {
 }
 
 #[test]
+fn the_wrong_cacert_file_is_named() {
+    let pki = pki();
+    let server = wss_echo_server(&pki.server, &[]);
+    // The CA of client certificates: not the one that signed the server's.
+    let output = run(
+        &[
+            "connect",
+            &localhost_url(&server),
+            "--cacert",
+            &pki.client_ca,
+        ],
+        b"hello\n",
+    );
+    let stderr = one_line_failure(&output);
+    assert!(
+        stderr.contains(&format!("is not signed by a CA in {}", pki.client_ca)),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn insecure_accepts_an_untrusted_certificate() {
     let pki = pki();
     let server = wss_echo_server(&pki.server, &[]);

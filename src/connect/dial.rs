@@ -146,7 +146,14 @@ async fn dial_once(
         let tls_stream = connector
             .connect(tls::server_name(&host)?, tcp)
             .await
-            .map_err(|error| Error::Tls(tls::describe_failure(&error, &host, sent_client_cert)))?;
+            .map_err(|error| {
+                Error::Tls(tls::describe_failure(
+                    &error,
+                    &host,
+                    sent_client_cert,
+                    config.tls.ca_file.as_deref(),
+                ))
+            })?;
         let probe = tls::TlsErrorProbe::new(tls_stream);
         late_tls_error = Some(probe.seen());
         Box::new(probe)
