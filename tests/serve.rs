@@ -180,6 +180,27 @@ fn a_handshake_without_host_gets_400() {
 }
 
 #[test]
+fn a_closed_stdout_stops_the_server_cleanly() {
+    // As `wsx serve | head -1` does: the reader takes one line and goes.
+    let mut server = Server::start(&[]);
+    let mut stdout = std::io::BufReader::new(server.child.stdout.take().unwrap());
+    let mut client = Client::start(&[&server.url, "--jsonl"]);
+    server.stderr.wait_for("[1] connected");
+    client.send_line("first");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert_eq!(line, "first\n");
+    drop(stdout);
+    client.send_line("second");
+    // The clients get a proper Close, not a vanished server.
+    let close = client.stdout.wait_for("\"close\"");
+    assert!(close.contains("\"code\":1001"), "{close}");
+    assert!(client.finish().success());
+    let status = crate::support::wait_status(&mut server.child, crate::support::DEADLINE);
+    assert!(status.expect("server exits").success());
+}
+
+#[test]
 fn relays_print_no_payloads() {
     let mut server = Server::start(&["--echo"]);
     let output = run(&["connect", &server.url], b"not for the relay's stdout\n");

@@ -12,8 +12,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
 use colored::{ColoredString, Colorize};
@@ -62,6 +62,10 @@ pub struct Printer {
     /// nothing (every relay message) takes no lock.
     stdout_dirty: AtomicBool,
     transcript: Mutex<Transcript>,
+    /// What to do when stdout's reader goes away, instead of exiting (`serve` stops its
+    /// clients properly).
+    on_stdout_closed: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    stdout_closed: AtomicBool,
 }
 
 struct StdoutSink {
@@ -92,6 +96,8 @@ impl Printer {
             repl: Mutex::new(None),
             repl_attached: AtomicBool::new(false),
             stdout_dirty: AtomicBool::new(false),
+            on_stdout_closed: OnceLock::new(),
+            stdout_closed: AtomicBool::new(false),
         })
     }
 
@@ -243,6 +249,9 @@ impl Printer {
     }
 
     fn write_payload(&self, payload: &[u8]) {
+        if self.stdout_closed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut stdout = lock(&self.stdout);
         // Set under the lock, after the bytes are in: a flush that clears it then takes the
         // lock and writes them out.
@@ -258,17 +267,20 @@ impl Printer {
                 Ok(())
             }
         });
-        exit_on_broken_pipe(result);
+        self.check_write(result);
     }
 
     fn write_stdout(&self, bytes: &[u8]) {
+        if self.stdout_closed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut stdout = lock(&self.stdout);
         self.stdout_dirty.store(true, Ordering::Relaxed);
         let mut result = stdout.writer.write_all(bytes);
         if stdout.line_flush {
             result = result.and_then(|()| stdout.writer.flush());
         }
-        exit_on_broken_pipe(result);
+        self.check_write(result);
     }
 
     /// A report meant for stdout as it is (`wsx bench`'s summary).
@@ -281,17 +293,32 @@ impl Printer {
     pub fn flush(&self) {
         if self.stdout_dirty.swap(false, Ordering::Relaxed) {
             let result = lock(&self.stdout).writer.flush();
-            exit_on_broken_pipe(result);
+            self.check_write(result);
         }
     }
 }
 
-/// A reader that went away (`wsx … | head -1`) is a normal end, not an error.
-fn exit_on_broken_pipe(result: io::Result<()>) {
-    if let Err(error) = result
-        && error.kind() == io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
+impl Printer {
+    /// Replaces the quiet exit when stdout's reader goes away.
+    pub fn on_stdout_closed(&self, hook: impl Fn() + Send + Sync + 'static) {
+        let _ = self.on_stdout_closed.set(Box::new(hook));
+    }
+
+    /// A reader that went away (`wsx … | head -1`) is a normal end, not an error: wsx exits
+    /// quietly, or runs the hook once and writes nothing more to stdout.
+    fn check_write(&self, result: io::Result<()>) {
+        if let Err(error) = result
+            && error.kind() == io::ErrorKind::BrokenPipe
+        {
+            match self.on_stdout_closed.get() {
+                Some(hook) => {
+                    if !self.stdout_closed.swap(true, Ordering::Relaxed) {
+                        hook();
+                    }
+                }
+                None => std::process::exit(0),
+            }
+        }
     }
 }
 

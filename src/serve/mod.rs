@@ -130,6 +130,15 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         tls,
         config,
     });
+    // A reader of stdout that goes away (`wsx serve | head -1`) stops the server as Ctrl-C
+    // does, rather than ending the process under its clients.
+    let stop = server.stop.clone();
+    printer.on_stdout_closed(move || {
+        let _ = stop.send(Stop {
+            code: 1001,
+            reason: "server shutting down".into(),
+        });
+    });
     let open_file_limit = raise_open_file_limit();
     let mut workers = workers::Workers::start(&server)?;
     // SIGTERM (a service manager, `kill`) stops the server as Ctrl-C does: clients get 1001
