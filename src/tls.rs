@@ -52,8 +52,13 @@ pub fn load_key(path: &str) -> Result<PrivateKeyDer<'static>> {
 }
 
 fn roots_from_file(path: &str) -> Result<RootCertStore> {
+    roots_from(load_certs(path)?, path)
+}
+
+/// `certs`, read from `path`, as trust roots.
+fn roots_from(certs: Vec<CertificateDer<'static>>, path: &str) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
-    for cert in load_certs(path)? {
+    for cert in certs {
         roots
             .add(cert)
             .map_err(|error| Error::Usage(format!("bad CA certificate in {path}: {error}")))?;
@@ -347,10 +352,10 @@ struct TrustFile {
 impl TrustFile {
     fn load(path: &str, provider: Arc<CryptoProvider>) -> Result<TrustFile> {
         let pinned = load_certs(path)?;
-        let webpki =
-            WebPkiServerVerifier::builder_with_provider(Arc::new(roots_from_file(path)?), provider)
-                .build()
-                .map_err(|error| Error::Usage(format!("bad --cacert {path}: {error}")))?;
+        let roots = roots_from(pinned.clone(), path)?;
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|error| Error::Usage(format!("bad --cacert {path}: {error}")))?;
         Ok(TrustFile { webpki, pinned })
     }
 }
