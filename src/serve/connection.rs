@@ -317,17 +317,14 @@ struct ServeSink {
 
 impl EventSink for ServeSink {
     fn event(&mut self, event: Event) {
-        if let Event::Message(payload) = &event {
-            if self.server.config.mode == ServeMode::Broadcast {
-                self.server
-                    .hub
-                    .broadcast(self.id, payload, &mut self.pending);
-            }
-            if !self.server.count_message() {
-                return;
-            }
+        if let Event::Message(payload) = &event
+            && self.server.config.mode == ServeMode::Broadcast
+        {
+            self.server
+                .hub
+                .broadcast(self.id, payload, &mut self.pending);
         }
-        self.server.printer.event(Some(self.id), &event);
+        self.server.report(self.id, &event);
     }
 
     fn idle(&mut self) {

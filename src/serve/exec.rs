@@ -399,11 +399,8 @@ impl EventSink for ExecSink {
     fn event(&mut self, event: Event) {
         if let Event::Message(payload) = &event {
             self.forward(payload);
-            if !self.server.count_message() {
-                return;
-            }
         }
-        self.server.printer.event(Some(self.id), &event);
+        self.server.report(self.id, &event);
     }
 
     fn idle(&mut self) {

@@ -20,7 +20,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::ServeConfig;
 use crate::error::{Error, Result};
 use crate::output::Printer;
-use crate::protocol::{Command, Payload, SessionOptions};
+use crate::protocol::{Command, Event, Payload, SessionOptions};
 use hub::Hub;
 
 /// State shared by the accept loop, every connection task and the console.
@@ -64,6 +64,15 @@ impl Server {
             self.request_stop(1000, "");
         }
         seen <= limit
+    }
+
+    /// Reports a client's event: counted for `-n` when it is a message, then printed (past
+    /// the count, messages are neither).
+    fn report(&self, id: u64, event: &Event) {
+        if matches!(event, Event::Message(_)) && !self.count_message() {
+            return;
+        }
+        self.printer.event(Some(id), event);
     }
 
     /// Messages every new client gets first (`-x`).
