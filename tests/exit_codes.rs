@@ -100,17 +100,21 @@ fn a_refusal_that_crosses_our_close_is_reported_with_its_code() {
     assert!(close.contains("\"by\":\"peer\""), "{close}");
 }
 
-/// A server that answers every request with a redirect to `location`.
-fn spawn_redirecting_server(location: String) -> std::net::SocketAddr {
+/// A server that reads a request and answers it with `response`, whatever it was.
+fn spawn_answering_server(response: String) -> std::net::SocketAddr {
     peers::spawn_tcp_server(move |mut stream| {
         use std::io::{Read, Write};
         let mut buffer = [0u8; 4096];
         let _ = stream.read(&mut buffer);
-        let response = format!(
-            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        );
         let _ = stream.write_all(response.as_bytes());
     })
+}
+
+/// A server that answers every request with a redirect to `location`.
+fn spawn_redirecting_server(location: String) -> std::net::SocketAddr {
+    spawn_answering_server(format!(
+        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ))
 }
 
 #[test]
@@ -171,12 +175,8 @@ fn a_refusal_shows_the_servers_reason() {
 
 #[test]
 fn an_http_1_0_server_is_named_as_such() {
-    let addr = peers::spawn_tcp_server(|mut stream| {
-        use std::io::{Read, Write};
-        let mut buffer = [0u8; 4096];
-        let _ = stream.read(&mut buffer);
-        let _ = stream.write_all(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>");
-    });
+    let addr =
+        spawn_answering_server("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>".into());
     let output = run(&["connect", &format!("ws://{addr}/")], b"");
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -308,16 +308,7 @@ fn a_subprotocol_that_was_not_offered_is_refused() {
 #[test]
 fn redirects_are_followed_with_location_only() {
     let server = Server::start(&["--echo"]);
-    let location = format!("{}/moved", server.url);
-    let redirecting = peers::spawn_tcp_server(move |mut stream| {
-        use std::io::{Read, Write};
-        let mut buffer = [0u8; 4096];
-        let _ = stream.read(&mut buffer);
-        let response = format!(
-            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        );
-        let _ = stream.write_all(response.as_bytes());
-    });
+    let redirecting = spawn_redirecting_server(format!("{}/moved", server.url));
     let url = format!("ws://{redirecting}/old");
     let output = run(&["connect", &url], b"hi\n");
     assert_eq!(output.status.code(), Some(1));
