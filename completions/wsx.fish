@@ -39,6 +39,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -s s -l subprotocol -d 
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s o -l origin -d 'Origin header to send' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cert -d 'Client certificate (PEM), with --key' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l key -d 'Private key (PEM) of the client certificate' -r
@@ -71,6 +72,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -s s -l subprotocol -d 'Offer
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s o -l origin -d 'Origin header to send' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l cert -d 'Client certificate (PEM), with --key' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l key -d 'Private key (PEM) of the client certificate' -r
@@ -100,7 +102,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -l pretty -d 'Indent JSON mes
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s s -l subprotocol -d 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-connections -d 'Refuse clients beyond this many with HTTP 503' -r
-complete -c wsx -n "__fish_wsx_using_subcommand serve" -l origin -d 'Allowed Origin (repeatable); requests from other origins get 403' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l origin -d 'Allowed Origin (repeatable; \'*\' for any); requests from other origins get 403. With --exec and no --origin, only loopback origins and the server\'s own may connect' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l handshake-timeout -d 'Seconds a client may take to complete the opening handshake' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l queue-limit -d 'Per-client outgoing queue bound: messages, then bytes' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l threads -d 'Threads that run the connections [default: one per core less one, left to the client under test; at least 1]' -r
@@ -131,7 +133,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l pretty -d 'Indent JSON
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s s -l subprotocol -d 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-connections -d 'Refuse clients beyond this many with HTTP 503' -r
-complete -c wsx -n "__fish_wsx_using_subcommand s" -l origin -d 'Allowed Origin (repeatable); requests from other origins get 403' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l origin -d 'Allowed Origin (repeatable; \'*\' for any); requests from other origins get 403. With --exec and no --origin, only loopback origins and the server\'s own may connect' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l handshake-timeout -d 'Seconds a client may take to complete the opening handshake' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l queue-limit -d 'Per-client outgoing queue bound: messages, then bytes' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l threads -d 'Threads that run the connections [default: one per core less one, left to the client under test; at least 1]' -r

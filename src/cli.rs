@@ -231,6 +231,10 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub echo: bool,
 
+    /// At stdin EOF, close once the server has been quiet this long (0 closes at once)
+    #[arg(long, value_name = "DUR", default_value = "500ms", value_parser = parse_duration)]
+    pub linger: std::time::Duration,
+
     /// Accept any TLS certificate (wss://)
     #[arg(short = 'k', long)]
     pub insecure: bool,
@@ -298,7 +302,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
 
-    /// Allowed Origin (repeatable); requests from other origins get 403
+    /// Allowed Origin (repeatable; '*' for any); requests from other origins get 403. With
+    /// --exec and no --origin, only loopback origins and the server's own may connect
     #[arg(long = "origin", value_name = "ORIGIN")]
     pub origins: Vec<String>,
 
@@ -392,6 +397,17 @@ fn is_host_and_port(arg: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
         && !port.is_empty()
         && port.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Parses `500ms`, `2s`, `1m` (humantime's units), or a bare number of seconds (`1.5`).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return std::time::Duration::try_from_secs_f64(seconds)
+            .map_err(|_| format!("'{text}' is not a duration (try 500ms, 2s or 1m)"));
+    }
+    humantime::parse_duration(text)
+        .map_err(|_| format!("'{text}' is not a duration (try 500ms, 2s or 1m)"))
 }
 
 /// Parses `1048576`, `64KiB`, `16MiB`, `1GiB` (also `k`, `M`, `G`, `KB`...: all binary).
@@ -495,6 +511,18 @@ mod tests {
         // A mistyped subcommand stays an error.
         let args = normalize_args(vec!["wsx".into(), "conect".into()]);
         assert_eq!(args, vec!["wsx", "conect"]);
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

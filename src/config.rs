@@ -25,6 +25,8 @@ pub struct InputOptions {
     pub binary: bool,
     pub execute: Vec<String>,
     pub wait: Option<Duration>,
+    /// At EOF without `-w`: how long the peer must be quiet before wsx closes.
+    pub linger: Duration,
     /// Read stdin (pipe mode) or the prompt (REPL).
     pub read_stdin: bool,
 }
@@ -63,6 +65,14 @@ pub enum ServeMode {
     Broadcast,
     /// `--exec`: each client talks to its own child process.
     Exec(Program),
+}
+
+impl ServeMode {
+    /// Modes in which a connection can make the operator's machine act (run a program): a
+    /// web page must not reach them (the local-safety rules in `serve::policy`).
+    pub fn acts_for_operator(&self) -> bool {
+        matches!(self, ServeMode::Exec(_))
+    }
 }
 
 /// The `--exec` program and its arguments, run without a shell.
@@ -271,6 +281,7 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
                 binary: common.binary,
                 execute: common.execute.clone(),
                 wait: optional_seconds("--wait", common.wait)?,
+                linger: args.linger,
                 read_stdin,
             },
             interactive,
@@ -420,6 +431,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
                 binary: common.binary,
                 execute: common.execute.clone(),
                 wait: optional_seconds("--wait", common.wait)?,
+                linger: Duration::ZERO,
                 // Relays never read stdin: `wsx serve --echo </dev/null &` must keep serving.
                 read_stdin: console,
             },
@@ -501,6 +513,7 @@ impl TryFrom<BenchArgs> for BenchConfig {
                 binary: args.binary,
                 execute: Vec::new(),
                 wait: None,
+                linger: Duration::ZERO,
                 read_stdin: false,
             },
             interactive: false,

@@ -10,6 +10,8 @@ mod help;
 mod hostile;
 mod interop;
 mod jsonl;
+mod linger;
+mod local_safety;
 mod page;
 mod pipe;
 mod proxy;

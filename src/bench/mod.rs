@@ -266,9 +266,9 @@ where
         producer.abort();
     }
     let mut result = sink.result;
-    if ending != Ending::Local || sink.received < total {
+    if !matches!(ending, Ending::Local { .. }) || sink.received < total {
         let how = match &ending {
-            Ending::Local => "closed by wsx bench".to_string(),
+            Ending::Local { .. } => "closed by wsx bench".to_string(),
             Ending::Peer { code, reason } => {
                 format!(
                     "closed by the server with {}",
@@ -308,10 +308,7 @@ async fn close_when_stalled(
                 "no echo for {}s after {now} echoes; closing the connection",
                 limit.as_secs()
             ));
-            let _ = sender.control(Command::Close {
-                code: 1000,
-                reason: String::new(),
-            });
+            let _ = sender.control(Command::normal_close());
             return;
         }
         seen = now;
@@ -402,10 +399,7 @@ impl EventSink for EchoChecker {
             self.window.add_permits(1);
         }
         if self.received == self.total {
-            let _ = self.sender.control(Command::Close {
-                code: 1000,
-                reason: String::new(),
-            });
+            let _ = self.sender.control(Command::normal_close());
         }
     }
 

@@ -26,6 +26,11 @@ use crate::protocol::{Command, Ending, Event, EventSink, OutboxSender, Payload, 
 const QUEUE_MESSAGES: usize = 1024;
 const QUEUE_BYTES: usize = 16 << 20;
 
+/// Said when the server ended the session with nothing received since the last message sent:
+/// a reply may have been dropped because the Close came first.
+const UNANSWERED_HINT: &str = "the server closed without answering the last message; if a reply \
+     was expected, wait for it longer with --linger DUR, for N replies with -n N, or for SECS with -w SECS";
+
 /// Reconnect backoff: from the first delay, doubling, capped.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
@@ -100,6 +105,9 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             if let Some(task) = input_task {
                 task.abort();
             }
+            if !config.interactive && ending == (Ending::Local { unanswered: true }) {
+                printer.info(UNANSWERED_HINT);
+            }
             printer.flush();
             return exit_status(ending);
         }
@@ -169,10 +177,7 @@ fn close_on_signal(sender: OutboxSender) -> Result<watch::Receiver<bool>> {
             _ = terminate.recv() => {}
         }
         let _ = interrupted.send(true);
-        let _ = sender.control(Command::Close {
-            code: 1000,
-            reason: String::new(),
-        });
+        let _ = sender.control(Command::normal_close());
         tokio::select! {
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
@@ -215,6 +220,7 @@ fn report_open<S>(
             url: connection.url.to_string(),
             subprotocol: connection.subprotocol.clone(),
             addr: None,
+            origin: None,
         },
     );
 }
@@ -232,7 +238,7 @@ fn is_unexpected(ending: &Ending) -> bool {
     match ending {
         Ending::Lost(_) => true,
         Ending::Peer { code, .. } => !is_normal_close(*code),
-        Ending::Local | Ending::Failed { .. } => false,
+        Ending::Local { .. } | Ending::Failed { .. } => false,
     }
 }
 
@@ -259,7 +265,7 @@ fn describe_ending(ending: &Ending) -> String {
             "{detail}; closed the connection with {}",
             describe_close(Some(*code), "")
         ),
-        Ending::Local => "closed".to_string(),
+        Ending::Local { .. } => "closed".to_string(),
     }
 }
 

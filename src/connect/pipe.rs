@@ -1,5 +1,6 @@
 //! Pipe-mode input for `connect`: `-x` messages, then stdin line by line, then the close at
-//! EOF (after `-w`), all on a plain thread so a blocking stdin never stalls the connection.
+//! EOF (after `-w`, or once the server has been quiet for `--linger`), all on a plain thread
+//! so a blocking stdin never stalls the connection.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -20,16 +21,16 @@ pub fn spawn_input(
         if send_all(&sender, &input, &printer).is_err() {
             return;
         }
-        if let Some(wait) = input.wait {
+        let close = if let Some(wait) = input.wait {
             std::thread::sleep(wait);
-        } else if !close_at_end {
+            Command::normal_close()
+        } else if close_at_end {
+            Command::CloseWhenQuiet(input.linger)
+        } else {
             // `-n` or `--echo` without `-w`: the peer, not the end of input, ends the session.
             return;
-        }
-        let _ = sender.blocking_send(Command::Close {
-            code: 1000,
-            reason: String::new(),
-        });
+        };
+        let _ = sender.blocking_send(close);
     });
 }
 

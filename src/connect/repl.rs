@@ -45,12 +45,7 @@ pub fn start(
                 return;
             }
         }
-        let _ = sender
-            .send(Command::Close {
-                code: 1000,
-                reason: String::new(),
-            })
-            .await;
+        let _ = sender.send(Command::normal_close()).await;
     });
     Ok((terminal, task))
 }
@@ -79,10 +74,7 @@ fn to_session_command(command: ReplCommand, binary: bool, printer: &Printer) -> 
         ReplCommand::Ping(data) => Command::Ping(Bytes::from(data)),
         ReplCommand::Pong(data) => Command::Pong(Bytes::from(data)),
         ReplCommand::Close { code, reason } => Command::Close { code, reason },
-        ReplCommand::Quit => Command::Close {
-            code: 1000,
-            reason: String::new(),
-        },
+        ReplCommand::Quit => Command::normal_close(),
         ReplCommand::Help => {
             printer.info(&command::help(false));
             return None;

@@ -56,6 +56,7 @@ pub fn human(event: &Event, layout: Layout) -> HumanLine {
             url,
             subprotocol,
             addr,
+            origin,
         } => {
             let mut text = match addr {
                 Some(addr) => format!("connected from {addr} to {url}"),
@@ -63,6 +64,9 @@ pub fn human(event: &Event, layout: Layout) -> HumanLine {
             };
             if let Some(protocol) = subprotocol {
                 text.push_str(&format!(" (subprotocol: {})", escape_line(protocol)));
+            }
+            if let Some(origin) = origin {
+                text.push_str(&format!(" (origin: {})", escape_line(origin)));
             }
             (Tone::Info, text)
         }
@@ -190,11 +194,15 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
             url,
             subprotocol,
             addr,
+            origin,
         } => {
             object.insert("url".into(), json!(url));
             object.insert("subprotocol".into(), json!(subprotocol));
             if let Some(addr) = addr {
                 object.insert("addr".into(), json!(addr.to_string()));
+            }
+            if let Some(origin) = origin {
+                object.insert("origin".into(), json!(origin));
             }
         }
         Event::Message(payload) => {
@@ -269,6 +277,7 @@ mod tests {
             url: "ws://h/".into(),
             subprotocol: None,
             addr: None,
+            origin: None,
         };
         assert_eq!(
             jsonl(&open, at(), None),

@@ -109,6 +109,8 @@ pub enum Event {
         url: String,
         subprotocol: Option<String>,
         addr: Option<SocketAddr>,
+        /// In `serve`: the `Origin` the client sent (browsers always do).
+        origin: Option<String>,
     },
     Message(Payload),
     Ping(Bytes),

@@ -49,6 +49,20 @@ pub enum Command {
         code: u16,
         reason: String,
     },
+    /// Close normally once the peer has been quiet this long; every data message it sends
+    /// starts the wait again. Many servers drop the replies still pending when a Close
+    /// arrives (RFC 6455 §7.1.1 lets them), so a client that closes at once loses them.
+    CloseWhenQuiet(Duration),
+}
+
+impl Command {
+    /// Close 1000 with no reason: the normal end of a session.
+    pub fn normal_close() -> Command {
+        Command::Close {
+            code: 1000,
+            reason: String::new(),
+        }
+    }
 }
 
 impl Weighed for Command {
@@ -160,8 +174,9 @@ pub struct SessionOptions {
 /// How a session ended; decides the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    /// wsx started the close handshake; it finished or timed out.
-    Local,
+    /// wsx started the close handshake; it finished or timed out. `unanswered`: the peer
+    /// ended it with no data message since the last one wsx sent.
+    Local { unanswered: bool },
     /// The peer started the close handshake.
     Peer { code: Option<u16>, reason: String },
     /// The connection dropped without a Close (1006).
@@ -174,7 +189,7 @@ impl Ending {
     /// Success for a script: we closed, or the peer closed with 1000/1001/1005.
     pub fn is_normal(&self) -> bool {
         match self {
-            Ending::Local => true,
+            Ending::Local { .. } => true,
             Ending::Peer { code, .. } => super::message::is_normal_close(*code),
             Ending::Lost(_) | Ending::Failed { .. } => false,
         }
@@ -201,6 +216,10 @@ struct Session<'a, S, K> {
     /// A Close, an error or the end of the stream, read while a write waited: reading stops
     /// until it is handled.
     stash: Option<Option<Result<Message, WsError>>>,
+    /// Set by [`Command::CloseWhenQuiet`]: how long the peer must be quiet, and until when.
+    linger: Option<(Duration, Instant)>,
+    /// A data message was sent and none has arrived since.
+    unanswered: bool,
 }
 
 /// Runs a server connection. While the client is silent and nothing is queued for it, the
@@ -258,6 +277,8 @@ where
         answers: Vec::new(),
         count_reached: false,
         stash: None,
+        linger: None,
+        unanswered: false,
     };
     let mut pinger = options
         .ping_interval
@@ -275,6 +296,7 @@ where
             return ending;
         }
         let close_deadline = session.closing.as_ref().map(|(_, _, at)| *at);
+        let quiet_deadline = session.linger.map(|(_, at)| at);
         let sink_blocked = session.sink.blocked();
         let flow = tokio::select! {
             biased;
@@ -289,6 +311,10 @@ where
                 }
             },
             _ = tick(&mut pinger), if session.closing.is_none() => session.ping().await,
+            _ = sleep_until(quiet_deadline), if session.closing.is_none() => {
+                session.linger = None;
+                session.command(Command::normal_close()).await
+            }
             _ = sleep_until(close_deadline) => {
                 session.sink.event(Event::Error(format!(
                     "the peer did not answer the Close within {}s",
@@ -296,7 +322,7 @@ where
                 )));
                 let (code, reason) = session.closing.take().map(|(code, reason, _)| (code, reason)).unzip();
                 session.sink.event(Event::Close { code, reason: reason.unwrap_or_default(), by: Side::Local });
-                Flow::End(Ending::Local)
+                Flow::End(Ending::Local { unanswered: false })
             }
         };
         if let Flow::End(ending) = flow {
@@ -408,7 +434,9 @@ where
                             reason,
                             by: Side::Local,
                         });
-                        Ending::Local
+                        Ending::Local {
+                            unanswered: self.unanswered,
+                        }
                     }
                     None => {
                         self.sink.event(Event::Close {
@@ -452,6 +480,10 @@ where
             return;
         }
         self.received += 1;
+        self.unanswered = false;
+        if let Some((quiet, until)) = &mut self.linger {
+            *until = Instant::now() + *quiet;
+        }
         self.sink.event(Event::Message(payload));
         if self.closing.is_none()
             && let Some(answer) = self.sink.answer()
@@ -493,12 +525,7 @@ where
             }
         }
         if std::mem::take(&mut self.count_reached) {
-            return self
-                .command(Command::Close {
-                    code: 1000,
-                    reason: String::new(),
-                })
-                .await;
+            return self.command(Command::normal_close()).await;
         }
         Flow::Continue
     }
@@ -519,7 +546,15 @@ where
             Command::Send(payload) => {
                 if self.closing.is_none() && self.feed_payload(payload).await {
                     self.unflushed = true;
+                    self.unanswered = true;
                 }
+                return Flow::Continue;
+            }
+            Command::CloseWhenQuiet(quiet) if quiet.is_zero() => {
+                return Box::pin(self.command(Command::normal_close())).await;
+            }
+            Command::CloseWhenQuiet(quiet) => {
+                self.linger = Some((quiet, Instant::now() + quiet));
                 return Flow::Continue;
             }
             Command::Ping(data) => Message::Ping(data),
@@ -679,7 +714,9 @@ where
                 reason,
                 by: Side::Local,
             });
-            return Flow::End(Ending::Local);
+            return Flow::End(Ending::Local {
+                unanswered: self.unanswered,
+            });
         }
         // 1006 never goes on the wire (RFC 6455 §7.4.1); it is how a drop is reported, as
         // browsers do in their close event.

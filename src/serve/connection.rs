@@ -44,6 +44,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
         path,
         subprotocol,
         host,
+        origin,
         child,
         slot: _slot,
     } = opened;
@@ -56,6 +57,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
             url: format!("{scheme}://{host}{path}"),
             subprotocol,
             addr: Some(addr),
+            origin,
         },
     );
     match child {
@@ -95,6 +97,7 @@ struct Opened {
     path: String,
     subprotocol: Option<String>,
     host: String,
+    origin: Option<String>,
     /// With `--exec`: the client's child, started once the session begins.
     child: Option<tokio::process::Command>,
     slot: Slot,
@@ -141,25 +144,13 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         Ok(request) => request,
         Err(RequestError::Closed) => return None,
         Err(RequestError::TooLarge) => {
-            server
-                .printer
-                .info(&format!("{addr}: refused with 431: request head too large"));
-            let _ = respond(
-                &mut stream,
-                431,
-                &[],
-                "text/plain",
-                b"request head too large\n",
-            )
-            .await;
+            let refusal = Refusal::new(431, "request head too large");
+            refusal.send(&server, &mut stream, addr).await;
             return None;
         }
         Err(RequestError::Malformed(reason)) => {
-            let body = format!("malformed HTTP request: {reason}\n");
-            server
-                .printer
-                .info(&format!("{addr}: refused with 400: {}", body.trim_end()));
-            let _ = respond(&mut stream, 400, &[], "text/plain", body.as_bytes()).await;
+            let refusal = Refusal::new(400, format!("malformed HTTP request: {reason}"));
+            refusal.send(&server, &mut stream, addr).await;
             return None;
         }
     };
@@ -191,35 +182,24 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         .await;
         return None;
     }
-    if let Some(status) = refusal(&server, &request) {
-        server.printer.info(&format!(
-            "{addr}: refused with {}: {}",
-            status.0,
-            status.1.trim_end()
-        ));
-        let _ = respond(
-            &mut stream,
-            status.0,
-            &[],
-            "text/plain",
-            status.1.as_bytes(),
-        )
-        .await;
+    if let Err(forbidden) = server
+        .origin_policy
+        .check(request.header("host"), request.header("origin"))
+    {
+        Refusal::new(403, forbidden.reason)
+            .send(&server, &mut stream, addr)
+            .await;
         return None;
     }
     // Reserved before upgrading so concurrent handshakes cannot overshoot the limit.
     let Some(slot) = Slot::take(server.clone()) else {
-        server.printer.info(&format!(
-            "{addr}: refused with 503: --max-connections {} reached",
-            server.config.max_connections.unwrap_or_default()
-        ));
-        let _ = respond(
-            &mut stream,
-            503,
-            &[("Retry-After", "1")],
-            "text/plain",
-            b"too many connections\n",
-        )
+        let limit = server.config.max_connections.unwrap_or_default();
+        Refusal {
+            headers: vec![("Retry-After", "1".into())],
+            log: Some(format!("--max-connections {limit} reached")),
+            ..Refusal::new(503, "too many connections")
+        }
+        .send(&server, &mut stream, addr)
         .await;
         return None;
     };
@@ -229,6 +209,7 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
         query => format!("{}?{query}", request.path()),
     };
     let host = request.header("host").unwrap_or("").to_string();
+    let origin = request.header("origin").map(str::to_string);
     let child = match &server.config.mode {
         ServeMode::Exec(program) => Some(exec::command(program, addr, &request)),
         _ => None,
@@ -253,49 +234,61 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
                 path,
                 subprotocol,
                 host,
+                origin,
                 child,
                 slot,
             })
         }
         Err((mut stream, refused)) => {
-            server.printer.info(&format!(
-                "{addr}: refused with {}: {}",
-                refused.status, refused.reason
-            ));
-            let body = format!("{}\n", refused.reason);
-            let headers: &[(&str, &str)] = if refused.status == 426 {
-                &[("Sec-WebSocket-Version", "13")]
+            let headers = if refused.status == 426 {
+                vec![("Sec-WebSocket-Version", "13".to_string())]
             } else {
-                &[]
+                Vec::new()
             };
-            let _ = respond(
-                &mut stream,
-                refused.status,
+            Refusal {
                 headers,
-                "text/plain",
-                body.as_bytes(),
-            )
+                ..Refusal::new(refused.status, refused.reason)
+            }
+            .send(&server, &mut stream, addr)
             .await;
             None
         }
     }
 }
 
-/// A policy refusal before the upgrade: the origin allow-list.
-fn refusal(server: &Server, request: &IncomingRequest) -> Option<(u16, String)> {
-    let allowed = &server.config.origins;
-    if allowed.is_empty() {
-        return None;
+/// An HTTP answer instead of the upgrade, and the line the server logs about it.
+struct Refusal {
+    status: u16,
+    /// What the client reads (one line).
+    body: String,
+    headers: Vec<(&'static str, String)>,
+    /// What the operator reads, when it differs from the body.
+    log: Option<String>,
+}
+
+impl Refusal {
+    fn new(status: u16, body: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            body: body.into(),
+            headers: Vec::new(),
+            log: None,
+        }
     }
-    // A request without Origin comes from a non-browser client: allowed.
-    let origin = request.header("origin")?;
-    if allowed
-        .iter()
-        .any(|allowed| allowed.eq_ignore_ascii_case(origin))
-    {
-        return None;
+
+    async fn send(self, server: &Server, stream: &mut BoxedTransport, addr: SocketAddr) {
+        let why = self.log.as_deref().unwrap_or(&self.body);
+        server
+            .printer
+            .info(&format!("{addr}: refused with {}: {why}", self.status));
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        let body = format!("{}\n", self.body);
+        let _ = respond(stream, self.status, &headers, "text/plain", body.as_bytes()).await;
     }
-    Some((403, format!("origin {origin} is not allowed\n")))
 }
 
 /// The first protocol in the server's list that the client offered.

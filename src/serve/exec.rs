@@ -219,10 +219,7 @@ async fn relay(
         None => child.wait().await,
     };
     let close = match verdict(&status) {
-        None => Command::Close {
-            code: 1000,
-            reason: String::new(),
-        },
+        None => Command::normal_close(),
         Some(failure) => {
             server
                 .printer

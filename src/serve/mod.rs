@@ -6,6 +6,7 @@ mod connection;
 mod console;
 mod exec;
 mod hub;
+mod policy;
 mod workers;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ pub struct Server {
     stop: mpsc::UnboundedSender<Stop>,
     /// Set with `--cert/--key`: every connection starts with a TLS handshake.
     tls: Option<TlsAcceptor>,
+    origin_policy: policy::OriginPolicy,
 }
 
 /// Why the server stops, and the close code its clients get.
@@ -137,6 +139,11 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         received: AtomicU64::new(0),
         stop: stop_tx,
         tls,
+        origin_policy: policy::OriginPolicy {
+            allowed: config.origins.clone(),
+            guarded: config.mode.acts_for_operator(),
+            listening_on_loopback: local.ip().is_loopback(),
+        },
         config,
     });
     // A reader of stdout that goes away (`wsx serve | head -1`) stops the server as Ctrl-C

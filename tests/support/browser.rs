@@ -29,12 +29,19 @@ pub struct Browser {
     child: Child,
     profile: PathBuf,
     devtools: DevTools,
+    /// The browser's own DevTools WebSocket URL: a real third-party server to test against.
+    pub devtools_url: String,
     /// Drained so that Chromium never blocks on a full stderr pipe.
     _stderr: Lines,
 }
 
 impl Browser {
     pub fn launch() -> Browser {
+        Browser::launch_with(&[])
+    }
+
+    /// As `launch`, with extra command-line switches (`--host-resolver-rules=…`, say).
+    pub fn launch_with(extra: &[&str]) -> Browser {
         ensure_installed();
         let profile = scratch_dir();
         let mut child = Command::new(BROWSER)
@@ -52,6 +59,7 @@ impl Browser {
                 "--window-size=1000,700",
                 "--remote-debugging-port=0",
             ])
+            .args(extra)
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg("about:blank")
             .stdin(Stdio::null())
@@ -67,6 +75,7 @@ impl Browser {
             child,
             profile,
             devtools,
+            devtools_url: url.to_string(),
             _stderr: stderr,
         }
     }
