@@ -39,11 +39,11 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -s s -l subprotocol -d 
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s o -l origin -d 'Origin header to send' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
-complete -c wsx -n "__fish_wsx_using_subcommand connect" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cert -d 'Client certificate (PEM), with --key' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s x -l execute -d 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
@@ -53,10 +53,10 @@ hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
-complete -c wsx -n "__fish_wsx_using_subcommand connect" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s k -l insecure -d 'Accept any TLS certificate (wss://)'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l no-proxy -d 'Ignore the *_PROXY environment variables'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s L -l location -d 'Follow HTTP redirects during the handshake (at most 5)'
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l reconnect -d 'After an unexpected drop, reconnect with backoff and re-send the -x messages'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s P -l show-ping-pong -d 'Print ping and pong frames'
@@ -72,11 +72,11 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -s s -l subprotocol -d 'Offer
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s o -l origin -d 'Origin header to send' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
-complete -c wsx -n "__fish_wsx_using_subcommand c" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l cert -d 'Client certificate (PEM), with --key' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s x -l execute -d 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
@@ -86,10 +86,10 @@ hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
-complete -c wsx -n "__fish_wsx_using_subcommand c" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s k -l insecure -d 'Accept any TLS certificate (wss://)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l no-proxy -d 'Ignore the *_PROXY environment variables'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s L -l location -d 'Follow HTTP redirects during the handshake (at most 5)'
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l reconnect -d 'After an unexpected drop, reconnect with backoff and re-send the -x messages'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s P -l show-ping-pong -d 'Print ping and pong frames'
@@ -162,15 +162,25 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -s q -l quiet -d 'No diagnost
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l no-color -d 'Plain output without colors (also NO_COLOR)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s h -l help -d 'Print help'
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -s H -l header -d 'Extra request header (repeatable)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -s s -l subprotocol -d 'Offer this subprotocol (repeatable, in order of preference)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -s o -l origin -d 'Origin header to send' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l cert -d 'Client certificate (PEM), with --key' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l key -d 'Private key (PEM) of the client certificate' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s c -l connections -d 'Connections to open' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s n -l messages -d 'Messages to send in all, shared among the connections' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l size -d 'Payload size of each message' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s W -l window -d 'Messages in flight per connection' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l rate -d 'Send at most this many messages per second in all' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l warmup -d 'Messages per connection sent first and left out of the figures' -r
-complete -c wsx -n "__fish_wsx_using_subcommand bench" -s H -l header -d 'Extra request header (repeatable)' -r
-complete -c wsx -n "__fish_wsx_using_subcommand bench" -s b -l binary -d 'Send binary messages instead of text'
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s k -l insecure -d 'Accept any TLS certificate (wss://)'
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l no-proxy -d 'Ignore the *_PROXY environment variables'
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -s L -l location -d 'Follow HTTP redirects during the handshake (at most 5)'
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -s b -l binary -d 'Send binary messages instead of text'
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l jsonl -d 'Print the summary as one JSON object'
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s q -l quiet -d 'No progress bar or diagnostics on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s h -l help -d 'Print help'

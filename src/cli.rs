@@ -83,8 +83,8 @@ pub struct ManArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// ws:// or wss:// URL of an echo endpoint
-    pub url: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
 
     /// Connections to open
     #[arg(short = 'c', long, default_value_t = 1, value_name = "N")]
@@ -113,14 +113,6 @@ pub struct BenchArgs {
     /// Messages per connection sent first and left out of the figures
     #[arg(long, value_name = "N")]
     pub warmup: Option<u64>,
-
-    /// Extra request header (repeatable)
-    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
-    pub headers: Vec<String>,
-
-    /// Accept any TLS certificate (wss://)
-    #[arg(short = 'k', long)]
-    pub insecure: bool,
 
     /// Print the summary as one JSON object
     #[arg(long)]
@@ -202,8 +194,10 @@ pub enum BinaryOutput {
     Base64,
 }
 
+/// How to reach a server: shared by `connect` and `bench` (and every later command that
+/// dials), validated once into a `client::Client`.
 #[derive(Debug, Args)]
-pub struct ConnectArgs {
+pub struct ClientArgs {
     /// ws:// or wss:// URL (a bare host[:port][/path] means ws://)
     pub url: String,
 
@@ -226,14 +220,6 @@ pub struct ConnectArgs {
     /// Give up when the opening handshake takes longer than this
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub connect_timeout: f64,
-
-    /// Send every received message straight back
-    #[arg(long)]
-    pub echo: bool,
-
-    /// At stdin EOF, close once the server has been quiet this long (0 closes at once)
-    #[arg(long, value_name = "DUR", default_value = "500ms", value_parser = parse_duration)]
-    pub linger: std::time::Duration,
 
     /// Accept any TLS certificate (wss://)
     #[arg(short = 'k', long)]
@@ -262,6 +248,20 @@ pub struct ConnectArgs {
     /// Follow HTTP redirects during the handshake (at most 5)
     #[arg(short = 'L', long)]
     pub location: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+
+    /// Send every received message straight back
+    #[arg(long)]
+    pub echo: bool,
+
+    /// At stdin EOF, close once the server has been quiet this long (0 closes at once)
+    #[arg(long, value_name = "DUR", default_value = "500ms", value_parser = parse_duration)]
+    pub linger: std::time::Duration,
 
     /// After an unexpected drop, reconnect with backoff and re-send the -x messages
     #[arg(long)]

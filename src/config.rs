@@ -5,16 +5,11 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use percent_encoding::percent_decode_str;
-use url::Url;
-
 use crate::cli::{BenchArgs, BinaryOutput, CommonArgs, ConnectArgs, ServeArgs};
-use crate::connect::proxy::Proxy;
+use crate::client::{Client, check_subprotocols};
 use crate::error::{Error, Result};
 use crate::output::{OutputOptions, color_wanted};
-use crate::protocol::handshake::ClientRequest;
 use crate::protocol::{DEFAULT_MAX_FRAME_SIZE, Limits, SessionOptions};
-use crate::tls::ClientTlsOptions;
 
 /// How long wsx waits for the peer's Close after sending its own.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -31,25 +26,10 @@ pub struct InputOptions {
     pub read_stdin: bool,
 }
 
-/// Where the proxy for a connection comes from.
-#[derive(Debug, Clone)]
-pub enum ProxySetting {
-    /// `--no-proxy`
-    Off,
-    /// `--proxy URL`
-    Explicit(Proxy),
-    /// The `*_PROXY` variables, looked up for each host dialled.
-    FromEnvironment,
-}
-
 #[derive(Debug)]
 pub struct ConnectConfig {
-    pub request: ClientRequest,
-    pub tls: ClientTlsOptions,
-    pub proxy: ProxySetting,
-    pub follow_redirects: bool,
+    pub client: Client,
     pub reconnect: bool,
-    pub connect_timeout: Duration,
     pub session: SessionOptions,
     pub input: InputOptions,
     pub interactive: bool,
@@ -133,7 +113,7 @@ fn seconds(flag: &str, value: f64) -> Result<Duration> {
 }
 
 /// A timeout of 0 would fail everything at once.
-fn positive_seconds(flag: &str, value: f64) -> Result<Duration> {
+pub(crate) fn positive_seconds(flag: &str, value: f64) -> Result<Duration> {
     let duration = seconds(flag, value)?;
     if duration.is_zero() {
         return Err(Error::Usage(format!("{flag} must be more than 0")));
@@ -143,20 +123,6 @@ fn positive_seconds(flag: &str, value: f64) -> Result<Duration> {
 
 /// More threads than this cannot help a test server, and would run into the open-file limit.
 const MAX_THREADS: usize = 1024;
-
-/// A subprotocol name is an HTTP token (RFC 6455 §4.1, RFC 9110 §5.6.2).
-fn check_subprotocols(protocols: &[String]) -> Result<()> {
-    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    match protocols
-        .iter()
-        .find(|protocol| protocol.is_empty() || !protocol.chars().all(is_token_char))
-    {
-        Some(bad) => Err(Error::Usage(format!(
-            "'{bad}' is not a valid subprotocol name (letters, digits and !#$%&'*+-.^_`|~)"
-        ))),
-        None => Ok(()),
-    }
-}
 
 fn optional_seconds(flag: &str, value: Option<f64>) -> Result<Option<Duration>> {
     value.map(|value| seconds(flag, value)).transpose()
@@ -231,52 +197,16 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
     type Error = Error;
 
     fn try_from(args: ConnectArgs) -> Result<Self> {
-        let mut url = parse_ws_url(&args.url)?;
-        let mut auth = args.auth.clone();
-        if let Some((user, pass)) = url_credentials(&url) {
-            auth.get_or_insert(format!("{user}:{pass}"));
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-        }
-        if let Some(auth) = &auth
-            && !auth.contains(':')
-        {
-            return Err(Error::Usage("--auth takes USER:PASS".into()));
-        }
-        let headers = args
-            .headers
-            .iter()
-            .map(|header| parse_header(header))
-            .collect::<Result<Vec<_>>>()?;
         let common = &args.common;
         let stdin_is_terminal = std::io::stdin().is_terminal();
         // `-x` with nothing piped in means "just these messages".
         let read_stdin = common.execute.is_empty() || !stdin_is_terminal;
         let interactive = terminals() && common.execute.is_empty() && !common.jsonl;
-        let connect_timeout = positive_seconds("--connect-timeout", args.connect_timeout)?;
-        check_subprotocols(&args.subprotocols)?;
+        let session = session_options(common, args.echo)?;
         Ok(ConnectConfig {
-            request: ClientRequest {
-                url,
-                headers,
-                subprotocols: args.subprotocols.clone(),
-                origin: args.origin.clone(),
-                auth,
-            },
-            tls: ClientTlsOptions {
-                insecure: args.insecure,
-                ca_file: args.cacert.clone(),
-                identity: args.cert.clone().zip(args.key.clone()),
-            },
-            proxy: match (&args.proxy, args.no_proxy) {
-                (Some(proxy), _) => ProxySetting::Explicit(Proxy::parse(proxy)?),
-                (None, true) => ProxySetting::Off,
-                (None, false) => ProxySetting::FromEnvironment,
-            },
-            follow_redirects: args.location,
+            client: Client::new(&args.client, session.limits, common.verbose)?,
             reconnect: args.reconnect,
-            connect_timeout,
-            session: session_options(common, args.echo)?,
+            session,
             input: InputOptions {
                 binary: common.binary,
                 execute: common.execute.clone(),
@@ -289,57 +219,6 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
             output: output_options(common, interactive, true),
         })
     }
-}
-
-/// Accepts ws:// and wss:// URLs, maps http(s):// to ws(s)://, and reads a bare
-/// `host[:port][/path]` as ws://.
-pub fn parse_ws_url(text: &str) -> Result<Url> {
-    let with_scheme = if text.contains("://") {
-        text.to_string()
-    } else {
-        format!("ws://{text}")
-    };
-    let mut url = Url::parse(&with_scheme)
-        .map_err(|error| Error::Usage(format!("invalid URL '{text}': {error}")))?;
-    let scheme = match url.scheme() {
-        "ws" | "http" => "ws",
-        "wss" | "https" => "wss",
-        other => {
-            return Err(Error::Usage(format!(
-                "unsupported URL scheme '{other}' (use ws:// or wss://)"
-            )));
-        }
-    };
-    if url.scheme() != scheme {
-        // Url::set_scheme refuses special-to-special changes such as http → ws.
-        let rest = &url.as_str()[url.scheme().len()..];
-        url = Url::parse(&format!("{scheme}{rest}"))
-            .map_err(|error| Error::Usage(format!("invalid URL '{text}': {error}")))?;
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Usage(format!("URL '{text}' has no host")));
-    }
-    Ok(url)
-}
-
-/// `user:pass@` of a URL, percent-decoded (for `connect` and for proxy URLs). Plain
-/// percent-decoding, not form decoding: a `+` in a password stays a `+`.
-pub fn url_credentials(url: &Url) -> Option<(String, String)> {
-    let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
-    (!url.username().is_empty())
-        .then(|| (decode(url.username()), decode(url.password().unwrap_or(""))))
-}
-
-/// `Name: value` → (`Name`, `value`).
-pub fn parse_header(text: &str) -> Result<(String, String)> {
-    let (name, value) = text
-        .split_once(':')
-        .ok_or_else(|| Error::Usage(format!("header '{text}' is not 'Name: value'")))?;
-    let name = name.trim();
-    if name.is_empty() || name.contains(char::is_whitespace) {
-        return Err(Error::Usage(format!("header '{text}' has no valid name")));
-    }
-    Ok((name.to_string(), value.trim().to_string()))
 }
 
 /// `PORT`, `HOST:PORT` or `[V6]:PORT`.
@@ -444,7 +323,9 @@ impl TryFrom<ServeArgs> for ServeConfig {
 /// `wsx bench`: how to connect, and the workload.
 #[derive(Debug)]
 pub struct BenchConfig {
-    pub connect: ConnectConfig,
+    pub client: Client,
+    pub session: SessionOptions,
+    pub output: OutputOptions,
     pub connections: usize,
     pub messages: u64,
     pub size: usize,
@@ -476,48 +357,28 @@ impl TryFrom<BenchArgs> for BenchConfig {
         {
             return Err(Error::Usage("--rate must be a positive number".into()));
         }
-        let url = parse_ws_url(&args.url)?;
-        let headers = args
-            .headers
-            .iter()
-            .map(|header| parse_header(header))
-            .collect::<Result<Vec<_>>>()?;
         let per_connection = args.messages / args.connections as u64;
-        let connect = ConnectConfig {
-            request: ClientRequest {
-                url,
-                headers,
-                subprotocols: Vec::new(),
-                origin: None,
-                auth: None,
-            },
-            tls: ClientTlsOptions {
-                insecure: args.insecure,
-                ..ClientTlsOptions::default()
-            },
-            proxy: ProxySetting::FromEnvironment,
-            follow_redirects: false,
-            reconnect: false,
-            connect_timeout: Duration::from_secs(10),
+        let limits = Limits {
+            max_message_size: args.size.max(64 << 20),
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+        };
+        if let Some(warmup) = args.warmup
+            && warmup >= per_connection
+        {
+            return Err(Error::Usage(format!(
+                "--warmup {warmup} leaves nothing to measure: each connection sends {per_connection} \
+                 messages (-n / -c)"
+            )));
+        }
+        Ok(BenchConfig {
+            client: Client::new(&args.client, limits, false)?,
             session: SessionOptions {
                 echo: false,
                 count: None,
                 ping_interval: None,
                 close_timeout: CLOSE_TIMEOUT,
-                limits: Limits {
-                    max_message_size: args.size.max(64 << 20),
-                    max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-                },
+                limits,
             },
-            input: InputOptions {
-                binary: args.binary,
-                execute: Vec::new(),
-                wait: None,
-                linger: Duration::ZERO,
-                read_stdin: false,
-            },
-            interactive: false,
-            verbose: false,
             output: OutputOptions {
                 color: color_wanted(false, std::io::stderr().is_terminal()),
                 timestamps: false,
@@ -529,17 +390,6 @@ impl TryFrom<BenchArgs> for BenchConfig {
                 pretty: false,
                 transcript: false,
             },
-        };
-        if let Some(warmup) = args.warmup
-            && warmup >= per_connection
-        {
-            return Err(Error::Usage(format!(
-                "--warmup {warmup} leaves nothing to measure: each connection sends {per_connection} \
-                 messages (-n / -c)"
-            )));
-        }
-        Ok(BenchConfig {
-            connect,
             connections: args.connections,
             messages: args.messages,
             size: args.size,
@@ -556,44 +406,6 @@ impl TryFrom<BenchArgs> for BenchConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls() {
-        assert_eq!(
-            parse_ws_url("ws://h:1/p?q").unwrap().as_str(),
-            "ws://h:1/p?q"
-        );
-        assert_eq!(
-            parse_ws_url("localhost:9000").unwrap().as_str(),
-            "ws://localhost:9000/"
-        );
-        assert_eq!(parse_ws_url("http://h/x").unwrap().as_str(), "ws://h/x");
-        assert!(parse_ws_url("ftp://h").is_err());
-        // Found by the ws_url fuzz target: a mixed-case scheme, and "http" again later on.
-        assert_eq!(
-            parse_ws_url("httP://http.test/http").unwrap().as_str(),
-            "ws://http.test/http"
-        );
-        assert!(parse_ws_url("ws://").is_err());
-    }
-
-    #[test]
-    fn credentials_keep_plus_and_decode_escapes() {
-        let url = Url::parse("ws://al%40ice:a+b%3Ac@h/").unwrap();
-        assert_eq!(
-            url_credentials(&url),
-            Some(("al@ice".into(), "a+b:c".into()))
-        );
-        assert_eq!(url_credentials(&Url::parse("ws://h/").unwrap()), None);
-    }
-
-    #[test]
-    fn headers() {
-        let (name, value) = parse_header("X-Token:  abc: d ").unwrap();
-        assert_eq!((name.as_str(), value.as_str()), ("X-Token", "abc: d"));
-        assert!(parse_header("novalue").is_err());
-        assert!(parse_header(": v").is_err());
-    }
 
     #[test]
     fn listen_addresses() {

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod connect;
 pub mod error;
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench(args) => {
             let config = config::BenchConfig::try_from(args)?;
-            let printer = printer(config.connect.output.clone())?;
+            let printer = printer(config.output.clone())?;
             bench::run(config, printer)
         }
         Command::Serve(args) => {

@@ -180,3 +180,72 @@ fn large_messages_with_a_full_window_complete() {
     assert_eq!(summary["messages"], 128);
     assert_eq!(summary["mismatches"], 0);
 }
+
+#[test]
+fn bench_takes_the_client_options_of_connect() {
+    use crate::support::certs::pki;
+    let pki = pki();
+    // wss:// with a private CA and a required client certificate, a subprotocol and an
+    // Origin: each connection dials the same validated client.
+    let mut server = Server::start(&[
+        "--echo",
+        "--cert",
+        &pki.server.cert,
+        "--key",
+        &pki.server.key,
+        "--client-ca",
+        &pki.client_ca,
+        "-s",
+        "chat",
+        "--origin",
+        "http://bench.test",
+    ]);
+    let url = format!("wss://localhost:{}/", server.port);
+    let (code, summary, stderr) = bench_json(&[
+        &url,
+        "-c",
+        "3",
+        "-n",
+        "300",
+        "--cacert",
+        &pki.ca,
+        "--cert",
+        &pki.client.cert,
+        "--key",
+        &pki.client.key,
+        "-s",
+        "chat",
+        "-o",
+        "http://bench.test",
+        "--connect-timeout",
+        "5",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(summary["dropped"], 0, "{summary}");
+    for _ in 0..3 {
+        let line = server.stderr.wait_for("connected from");
+        assert!(line.contains("(subprotocol: chat)"), "{line}");
+    }
+    // Without the client certificate the server refuses: bench fails as connect would.
+    let (code, _, stderr) = bench_json(&[&url, "-n", "10", "--cacert", &pki.ca]);
+    assert_eq!(code, Some(1), "{stderr}");
+}
+
+#[test]
+fn bench_goes_through_a_proxy() {
+    use crate::support::proxies::ProxyProcess;
+    let server = Server::start(&["--echo"]);
+    let proxy = ProxyProcess::tinyproxy(None);
+    let (code, summary, stderr) = bench_json(&[
+        &server.url,
+        "-c",
+        "2",
+        "-n",
+        "200",
+        "--proxy",
+        &proxy.url(None),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(summary["dropped"], 0, "{summary}");
+    proxy.wait_for_log(&format!("CONNECT 127.0.0.1:{} HTTP/1.1", server.port));
+}

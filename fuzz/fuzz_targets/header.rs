@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    if let Ok((name, value)) = wsx::config::parse_header(text) {
+    if let Ok((name, value)) = wsx::client::parse_header(text) {
         assert!(!name.is_empty() && !name.contains(char::is_whitespace));
         assert_eq!(value, value.trim());
     }

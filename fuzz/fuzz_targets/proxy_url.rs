@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsx::connect::proxy::{Proxy, no_proxy_matches};
+use wsx::client::proxy::{Proxy, no_proxy_matches};
 
 fuzz_target!(|input: (&str, &str, &str)| {
     let (url, no_proxy, host) = input;

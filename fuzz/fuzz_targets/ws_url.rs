@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    if let Ok(url) = wsx::config::parse_ws_url(text) {
+    if let Ok(url) = wsx::client::address::parse_ws_url(text) {
         assert!(matches!(url.scheme(), "ws" | "wss"));
         assert!(url.host_str().is_some_and(|host| !host.is_empty()));
     }

@@ -18,7 +18,6 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::config::BenchConfig;
-use crate::connect::dial::dial;
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::protocol::message::{byte_count, describe_close};
@@ -69,7 +68,7 @@ async fn bench(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     let config = Arc::new(config);
     let mut connections = Vec::with_capacity(config.connections);
     for _ in 0..config.connections {
-        connections.push(dial(&config.connect, &printer).await?);
+        connections.push(config.client.dial(&printer).await?);
     }
     let ring = Arc::new(payload_ring(
         config.size,
@@ -180,7 +179,7 @@ fn summarize(config: &BenchConfig, results: Vec<ConnectionResult>) -> Summary {
         _ => Duration::ZERO,
     };
     Summary {
-        url: config.connect.request.url.to_string(),
+        url: config.client.request.url.to_string(),
         connections: config.connections,
         window: config.window,
         size: config.size,
@@ -260,7 +259,7 @@ where
         stall_limit(&config),
         printer,
     ));
-    let ending = session::run(ws, &config.connect.session, &mut outbox, first, &mut sink).await;
+    let ending = session::run(ws, &config.session, &mut outbox, first, &mut sink).await;
     watchdog.abort();
     if let Some(producer) = producer {
         producer.abort();

@@ -1,9 +1,7 @@
 //! `wsx connect`: dial, then run the session with input from the REPL or from stdin, and turn
 //! how it ended into an exit code. With `--reconnect`, an unexpected drop dials again.
 
-pub(crate) mod dial;
 mod pipe;
-pub mod proxy;
 mod repl;
 
 use std::process::ExitCode;
@@ -47,7 +45,7 @@ pub fn run(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
 }
 
 async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
-    let mut connection = match dial::dial(&config, &printer).await {
+    let mut connection = match config.client.dial(&printer).await {
         Ok(connection) => connection,
         Err(error) => {
             if config.output.jsonl {
@@ -132,7 +130,7 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             ));
             let attempt = async {
                 tokio::time::sleep(delay).await;
-                dial::dial(&config, &printer).await
+                config.client.dial(&printer).await
             };
             tokio::select! {
                 dialed = attempt => match dialed {

@@ -7,14 +7,13 @@
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
 use tokio_tungstenite::tungstenite::handshake::server::{create_response, write_response};
-use tokio_tungstenite::tungstenite::http::{self, HeaderName, HeaderValue, Request};
+use tokio_tungstenite::tungstenite::http::{self, HeaderValue, Request};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use url::Url;
 
@@ -80,16 +79,18 @@ where
     }
 }
 
-/// What `connect` asks for.
+pub use http::HeaderMap;
+pub use http::header;
+
+/// What a client asks for.
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
     /// The URL without credentials.
     pub url: Url,
-    pub headers: Vec<(String, String)>,
+    /// Checked headers added to the upgrade request (Origin, subprotocols, credentials, -H).
+    pub headers: HeaderMap,
+    /// Offered subprotocols, in order (also in `headers`), for error messages.
     pub subprotocols: Vec<String>,
-    pub origin: Option<String>,
-    /// `user:pass` for basic authentication.
-    pub auth: Option<String>,
 }
 
 /// An open client connection and what the handshake said.
@@ -115,50 +116,23 @@ pub struct ClientHandshakeError {
 
 impl ClientRequest {
     fn to_http(&self) -> Result<Request<()>, Error> {
-        let mut request = self
-            .url
-            .as_str()
-            .into_client_request()
-            .map_err(|error| Error::Usage(format!("invalid URL {}: {error}", self.url)))?;
+        let mut request =
+            self.url
+                .as_str()
+                .into_client_request()
+                .map_err(|error| Error::Handshake {
+                    url: self.url.to_string(),
+                    reason: error.to_string(),
+                })?;
         let headers = request.headers_mut();
-        if let Some(origin) = &self.origin {
-            headers.insert(http::header::ORIGIN, header_value("Origin", origin)?);
-        }
-        if !self.subprotocols.is_empty() {
-            let list = self.subprotocols.join(", ");
-            headers.insert(
-                http::header::SEC_WEBSOCKET_PROTOCOL,
-                header_value("subprotocol", &list)?,
-            );
-        }
-        if let Some(auth) = &self.auth {
-            let token = base64::engine::general_purpose::STANDARD.encode(auth);
-            headers.insert(
-                http::header::AUTHORIZATION,
-                header_value("Authorization", &format!("Basic {token}"))?,
-            );
+        for name in self.headers.keys() {
+            headers.remove(name);
         }
         for (name, value) in &self.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::Usage(format!("invalid header name '{name}'")))?;
-            let value = header_value("header", value)?;
-            // An explicit -H replaces what --auth, -o or -s put there; other names may repeat.
-            if name == http::header::AUTHORIZATION
-                || name == http::header::ORIGIN
-                || name == http::header::SEC_WEBSOCKET_PROTOCOL
-            {
-                headers.insert(name, value);
-            } else {
-                headers.append(name, value);
-            }
+            headers.append(name, value.clone());
         }
         Ok(request)
     }
-}
-
-fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::Usage(format!("invalid {what} value '{value}'")))
 }
 
 /// Runs the client side of the opening handshake over an established stream.

@@ -49,7 +49,7 @@ impl Proxy {
             .ok_or_else(|| Error::Usage(format!("proxy URL '{}' has no host", redacted(text))))?
             .trim_matches(['[', ']'])
             .to_string();
-        let credentials = crate::config::url_credentials(&url);
+        let credentials = super::address::credentials(&url);
         Ok(Proxy {
             kind,
             host,

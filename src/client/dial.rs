@@ -5,20 +5,16 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use url::Url;
 
-use super::proxy;
-use crate::config::{ConnectConfig, ProxySetting};
+use super::{Client, ProxySetting, proxy};
 use crate::error::{Error, Result, io_reason};
 use crate::output::Printer;
 use crate::protocol::BoxedTransport;
-use crate::protocol::handshake::{ClientConnection, ClientRequest, client_handshake};
+use crate::protocol::handshake::{ClientConnection, ClientRequest, client_handshake, header};
 use crate::tls;
 
 const MAX_REDIRECTS: usize = 5;
 
-pub async fn dial(
-    config: &ConnectConfig,
-    printer: &Printer,
-) -> Result<ClientConnection<BoxedTransport>> {
+pub async fn dial(config: &Client, printer: &Printer) -> Result<ClientConnection<BoxedTransport>> {
     tokio::time::timeout(config.connect_timeout, follow_redirects(config, printer))
         .await
         .map_err(|_| Error::Timeout {
@@ -28,7 +24,7 @@ pub async fn dial(
 }
 
 async fn follow_redirects(
-    config: &ConnectConfig,
+    config: &Client,
     printer: &Printer,
 ) -> Result<ClientConnection<BoxedTransport>> {
     let mut request = config.request.clone();
@@ -61,23 +57,19 @@ async fn follow_redirects(
                     || target.port_or_known_default() != request.url.port_or_known_default()
                 {
                     // As curl does: credentials are for the server they were given for.
-                    request.auth = None;
-                    request
-                        .headers
-                        .retain(|(name, _)| !is_credential_header(name));
+                    for credential in [
+                        header::AUTHORIZATION,
+                        header::COOKIE,
+                        header::PROXY_AUTHORIZATION,
+                    ] {
+                        request.headers.remove(credential);
+                    }
                 }
                 request.url = target;
                 printer.info(&format!("redirected to {}", request.url));
             }
         }
     }
-}
-
-/// Headers that carry credentials, kept from a redirect to another server.
-fn is_credential_header(name: &str) -> bool {
-    ["authorization", "cookie", "proxy-authorization"]
-        .iter()
-        .any(|credential| name.eq_ignore_ascii_case(credential))
 }
 
 /// A `Location` may be relative, and http(s) means ws(s). Anything else is the server's
@@ -90,7 +82,7 @@ fn redirect_target(current: &Url, location: &str) -> Result<Url> {
     let joined = current
         .join(location)
         .map_err(|error| refused(format!("bad redirect location '{location}': {error}")))?;
-    crate::config::parse_ws_url(joined.as_str())
+    super::address::parse_ws_url(joined.as_str())
         .map_err(|error| refused(format!("the server redirected to {joined}: {error}")))
 }
 
@@ -110,7 +102,7 @@ impl From<Error> for Failure {
 
 async fn dial_once(
     request: &ClientRequest,
-    config: &ConnectConfig,
+    config: &Client,
     printer: &Printer,
 ) -> Result<ClientConnection<BoxedTransport>, Failure> {
     let url = &request.url;
@@ -138,11 +130,10 @@ async fn dial_once(
         None => connect_direct(&host, port).await?,
     };
     let _ = tcp.set_nodelay(true);
-    let sent_client_cert = config.tls.identity.is_some();
+    let sent_client_cert = config.tls_options.identity.is_some();
     let mut late_tls_error = None;
     let stream: BoxedTransport = if secure {
-        // Trust roots are loaded only here: ws:// never pays for them.
-        let connector = TlsConnector::from(tls::client_config(&config.tls)?);
+        let connector = TlsConnector::from(config.tls_config()?);
         let tls_stream = connector
             .connect(tls::server_name(&host)?, tcp)
             .await
@@ -151,7 +142,7 @@ async fn dial_once(
                     &error,
                     &host,
                     sent_client_cert,
-                    config.tls.ca_file.as_deref(),
+                    config.tls_options.ca_file.as_deref(),
                 ))
             })?;
         let probe = tls::TlsErrorProbe::new(tls_stream);
@@ -160,7 +151,7 @@ async fn dial_once(
     } else {
         Box::new(tcp)
     };
-    client_handshake(stream, request, config.session.limits)
+    client_handshake(stream, request, config.limits)
         .await
         .map_err(|mut failure| {
             // A client certificate refused under TLS 1.3 shows up only now, as the upgrade's
