@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wsx::cli::BinaryOutput;
+use wsx::input::{line_to_payload, strip_line_ending};
 use wsx::output::format;
-use wsx::protocol::input::{line_to_payload, strip_line_ending};
 use wsx::protocol::session::{Command, outbox};
 use wsx::protocol::{Event, Payload};
 

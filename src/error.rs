@@ -87,4 +87,20 @@ pub fn lower_first(text: &str) -> String {
     }
 }
 
+/// A protocol violation as people read it: what happened, and the flag that sets the limit
+/// when a limit was hit.
+pub fn describe_violation(violation: &crate::protocol::Violation) -> String {
+    use crate::protocol::{Limit, Violation};
+    match violation {
+        Violation::TooLarge { what, .. } => {
+            let flag = match what {
+                Limit::Message => "--max-message-size",
+                Limit::Frame => "--max-frame-size",
+            };
+            format!("{violation} ({flag})")
+        }
+        other => other.to_string(),
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

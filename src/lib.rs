@@ -9,6 +9,7 @@ pub mod config;
 pub mod connect;
 pub mod error;
 pub mod generate;
+pub mod input;
 pub mod output;
 pub mod protocol;
 pub mod queue;

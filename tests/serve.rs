@@ -349,3 +349,37 @@ fn headers_and_auth_reach_the_server() {
         .collect();
     assert_eq!(authorization, ["authorization: Bearer xyz"], "{headers:?}");
 }
+
+#[test]
+fn console_lines_read_before_any_client_wait_for_the_first() {
+    let mut server = Server::start_with_stdin(&[], Stdio::piped());
+    let mut console = server.stdin();
+    writeln!(console, "hello early\nsecond").unwrap();
+    console.flush().unwrap();
+    // Give the server time to read both lines while nobody is connected; with or without
+    // this pause, the first client must get them, in order.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let output = run(&["connect", &server.url, "-n", "2"], b"");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(text(&output.stdout), "hello early\nsecond\n");
+    // Later lines go to whoever is connected then, as before.
+    let mut client = Client::start(&[&server.url]);
+    server.stderr.wait_for("[2] connected");
+    writeln!(console, "later").unwrap();
+    assert_eq!(client.stdout.take(1), vec!["later"]);
+}
+
+#[test]
+fn console_stdin_that_is_not_utf8_is_reported_and_skipped() {
+    let mut server = Server::start_with_stdin(&[], Stdio::piped());
+    let mut console = server.stdin();
+    let mut client = Client::start(&[&server.url]);
+    server.stderr.wait_for("[1] connected");
+    console.write_all(b"bad \xff line\ngood line\n").unwrap();
+    assert_eq!(client.stdout.take(1), vec!["good line"]);
+    let warning = server.stderr.wait_for("not valid UTF-8");
+    assert!(
+        warning.contains("stdin line 1") && warning.contains("-b"),
+        "{warning}"
+    );
+}

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsx::protocol::input::{line_to_payload, strip_line_ending};
+use wsx::input::{line_to_payload, strip_line_ending};
 
 fuzz_target!(|data: &[u8]| {
     for raw in data.split_inclusive(|&byte| byte == b'\n') {

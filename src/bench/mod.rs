@@ -274,7 +274,8 @@ where
                     describe_close(*code, reason)
                 )
             }
-            Ending::Lost(detail) | Ending::Failed { detail, .. } => detail.clone(),
+            Ending::Lost(detail) => detail.clone(),
+            Ending::Failed(violation) => crate::error::describe_violation(violation),
         };
         result.dropped = Some(format!("{how} after {} of {total} echoes", sink.received));
     }

@@ -14,11 +14,12 @@ use tokio::task::JoinHandle;
 
 use crate::config::ConnectConfig;
 use crate::error::{Error, Result};
+use crate::input::typed_payload;
 use crate::output::Printer;
 use crate::output::sanitize::escape_line;
 use crate::protocol::message::{describe_close, is_normal_close};
 use crate::protocol::session::{self, outbox};
-use crate::protocol::{Command, Ending, Event, EventSink, OutboxSender, Payload, Side};
+use crate::protocol::{Command, Ending, Event, EventSink, OutboxSender, Side};
 
 /// Outgoing queue bound for `connect`, in messages and bytes: stdin waits when it is full.
 const QUEUE_MESSAGES: usize = 1024;
@@ -154,7 +155,7 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             .input
             .execute
             .iter()
-            .map(|message| Command::Send(execute_payload(message, config.input.binary)))
+            .map(|message| Command::Send(typed_payload(message.clone(), config.input.binary)))
             .collect();
     }
 }
@@ -223,20 +224,12 @@ fn report_open<S>(
     );
 }
 
-pub(crate) fn execute_payload(message: &str, binary: bool) -> Payload {
-    if binary {
-        Payload::binary(message.as_bytes().to_vec())
-    } else {
-        Payload::text(message)
-    }
-}
-
 /// Drops worth reconnecting after: no Close at all, or a Close with an error code.
 fn is_unexpected(ending: &Ending) -> bool {
     match ending {
         Ending::Lost(_) => true,
         Ending::Peer { code, .. } => !is_normal_close(*code),
-        Ending::Local { .. } | Ending::Failed { .. } => false,
+        Ending::Local { .. } | Ending::Failed(_) => false,
     }
 }
 
@@ -259,9 +252,10 @@ fn describe_ending(ending: &Ending) -> String {
             describe_close(*code, &escape_line(reason))
         ),
         Ending::Lost(detail) => format!("connection lost: {} (1006)", escape_line(detail)),
-        Ending::Failed { code, detail } => format!(
-            "{detail}; closed the connection with {}",
-            describe_close(Some(*code), "")
+        Ending::Failed(violation) => format!(
+            "{}; closed the connection with {}",
+            crate::error::describe_violation(violation),
+            describe_close(Some(violation.close_code()), "")
         ),
         Ending::Local { .. } => "closed".to_string(),
     }
@@ -293,7 +287,7 @@ impl EventSink for ConnectSink {
                 by: Side::Peer,
                 ..
             } => !is_normal_close(*code),
-            Event::Error(_) => true,
+            Event::Error(_) | Event::Violation(_) => true,
             _ => false,
         };
         if self.jsonl || !fatal {

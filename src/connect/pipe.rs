@@ -6,8 +6,8 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use crate::config::InputOptions;
+use crate::input::{line_to_payload, not_utf8_warning, strip_line_ending, typed_payload};
 use crate::output::Printer;
-use crate::protocol::input::{line_to_payload, strip_line_ending};
 use crate::protocol::{Command, OutboxSender};
 
 /// Starts the input thread. It ends when input is exhausted or the session is gone.
@@ -37,7 +37,7 @@ pub fn spawn_input(
 /// Sends `-x` messages and stdin lines; `Err` once the session has ended.
 fn send_all(sender: &OutboxSender, input: &InputOptions, printer: &Printer) -> Result<(), ()> {
     for message in &input.execute {
-        let payload = super::execute_payload(message, input.binary);
+        let payload = typed_payload(message.clone(), input.binary);
         sender
             .blocking_send(Command::Send(payload))
             .map_err(|_| ())?;
@@ -64,9 +64,7 @@ fn send_all(sender: &OutboxSender, input: &InputOptions, printer: &Printer) -> R
             Ok(payload) => sender
                 .blocking_send(Command::Send(payload))
                 .map_err(|_| ())?,
-            Err(_) => printer.warn(&format!(
-                "stdin line {line_number} is not valid UTF-8 and was not sent (use -b to send binary)"
-            )),
+            Err(_) => printer.warn(&not_utf8_warning(line_number)),
         }
     }
 }

@@ -58,11 +58,7 @@ fn to_session_command(command: ReplCommand, binary: bool, printer: &Printer) -> 
     }
     Some(match command {
         ReplCommand::Text(text) => {
-            let payload = if binary {
-                Payload::binary(text.into_bytes())
-            } else {
-                Payload::text(text)
-            };
+            let payload = crate::input::typed_payload(text, binary);
             printer.typed(None, &payload);
             Command::Send(payload)
         }

@@ -84,6 +84,10 @@ pub fn human(event: &Event, layout: Layout) -> HumanLine {
             Tone::Error,
             format!("no pong within {}s", every.as_secs_f64()),
         ),
+        Event::Violation(violation) => (
+            Tone::Error,
+            escape_line(&crate::error::describe_violation(violation)),
+        ),
         Event::Error(message) => (Tone::Error, escape_line(message)),
     };
     HumanLine { tone, text }
@@ -170,7 +174,7 @@ pub fn jsonl(event: &Event, ts: SystemTime, client: Option<u64>) -> String {
 /// one, marked `"by":"self"` as a Close that wsx sent is.
 pub fn jsonl_sent(payload: &Payload, ts: SystemTime, client: Option<u64>) -> String {
     let mut object = jsonl_object(&Event::Message(payload.clone()), ts, client);
-    object.insert("by".into(), json!(Side::Local.as_str()));
+    object.insert("by".into(), json!(side_name(Side::Local)));
     Value::Object(object).to_string()
 }
 
@@ -183,7 +187,7 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
         Event::Ping(_) => "ping",
         Event::Pong(_) => "pong",
         Event::Close { .. } => "close",
-        Event::MissedPong(_) | Event::Error(_) => "error",
+        Event::MissedPong(_) | Event::Violation(_) | Event::Error(_) => "error",
     };
     object.insert("event".into(), Value::String(name.into()));
     if let Some(client) = client {
@@ -220,7 +224,7 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
         Event::Close { code, reason, by } => {
             object.insert("code".into(), json!(code));
             object.insert("reason".into(), json!(reason));
-            object.insert("by".into(), json!(by.as_str()));
+            object.insert("by".into(), json!(side_name(*by)));
         }
         Event::MissedPong(every) => {
             object.insert(
@@ -228,11 +232,23 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
                 json!(format!("no pong within {}s", every.as_secs_f64())),
             );
         }
+        Event::Violation(violation) => {
+            let message = crate::error::describe_violation(violation);
+            object.insert("message".into(), json!(message));
+        }
         Event::Error(message) => {
             object.insert("message".into(), json!(message));
         }
     }
     object
+}
+
+/// The `"by"` field of a JSONL close event.
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Peer => "peer",
+        Side::Local => "self",
+    }
 }
 
 #[cfg(test)]

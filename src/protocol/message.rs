@@ -92,16 +92,6 @@ pub enum Side {
     Local,
 }
 
-impl Side {
-    /// The `"by"` field of a JSONL close event.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Peer => "peer",
-            Side::Local => "self",
-        }
-    }
-}
-
 /// Something that happened on a connection, in the order it happened.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -123,7 +113,52 @@ pub enum Event {
     },
     /// A ping went unanswered for a whole interval.
     MissedPong(Duration),
+    /// The peer broke the protocol or a limit; wsx closes with the violation's code.
+    Violation(Violation),
     Error(String),
+}
+
+/// Which limit, set with the handshake, an incoming frame or message went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Message,
+    Frame,
+}
+
+/// Why wsx failed a connection (RFC 6455 §7.1.7), in the protocol's terms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Violation {
+    #[error("a {} of {} is over the {max}-byte limit", .what.noun(), byte_count(*.size))]
+    TooLarge {
+        what: Limit,
+        size: usize,
+        max: usize,
+    },
+    #[error("invalid UTF-8 in a text message")]
+    InvalidUtf8,
+    /// Any other breach of RFC 6455 (an unmasked client frame, a bad opcode, …).
+    #[error("{0}")]
+    Protocol(String),
+}
+
+impl Limit {
+    fn noun(self) -> &'static str {
+        match self {
+            Limit::Message => "message",
+            Limit::Frame => "frame",
+        }
+    }
+}
+
+impl Violation {
+    /// The close code that reports it (RFC 6455 §7.4.1).
+    pub fn close_code(&self) -> u16 {
+        match self {
+            Violation::TooLarge { .. } => 1009,
+            Violation::InvalidUtf8 => 1007,
+            Violation::Protocol(_) => 1002,
+        }
+    }
 }
 
 /// Close codes a REPL user or a script may send (RFC 6455 §7.4.1; 1004–1006 and 1015 are

@@ -1,14 +1,13 @@
 //! The engine boundary. Only this module speaks tungstenite; `connect` and `serve` use the
 //! wsx types re-exported here: messages and close codes, the opening handshake for both ends,
-//! the session loop, and the pipe codec.
+//! and the session loop.
 
 pub mod handshake;
-pub mod input;
 pub mod message;
 pub mod session;
 
 pub use handshake::{Limits, Upgraded};
-pub use message::{Event, Payload, Side};
+pub use message::{Event, Limit, Payload, Side, Violation};
 pub use session::{Command, Ending, EventSink, OutboxSender, SessionOptions};
 
 /// tungstenite's default frame limit; the Autobahn 9.x cases need it (16 MiB frames).

@@ -22,7 +22,9 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::handshake::{Limits, Upgraded};
-use super::message::{Event, FRAGMENT_SIZE, Payload, Side, close_frame, from_close_frame};
+use super::message::{
+    Event, FRAGMENT_SIZE, Limit, Payload, Side, Violation, close_frame, from_close_frame,
+};
 use crate::queue::{self, QueueError, Refused, Weighed};
 
 /// How many ready frames or queued commands are handled before the loop flushes and looks at
@@ -182,7 +184,7 @@ pub enum Ending {
     /// The connection dropped without a Close (1006).
     Lost(String),
     /// wsx failed the connection because the peer broke the protocol or a limit.
-    Failed { code: u16, detail: String },
+    Failed(Violation),
 }
 
 impl Ending {
@@ -191,7 +193,7 @@ impl Ending {
         match self {
             Ending::Local { .. } => true,
             Ending::Peer { code, .. } => super::message::is_normal_close(*code),
-            Ending::Lost(_) | Ending::Failed { .. } => false,
+            Ending::Lost(_) | Ending::Failed(_) => false,
         }
     }
 }
@@ -663,7 +665,7 @@ where
     }
 
     async fn failure(&mut self, error: WsError) -> Flow {
-        let (code, detail) = match error {
+        let violation = match error {
             WsError::ConnectionClosed | WsError::AlreadyClosed => {
                 return self.connection_gone("connection closed".into());
             }
@@ -674,23 +676,26 @@ where
             WsError::Io(error) => return self.connection_gone(crate::error::io_reason(&error)),
             WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
                 // tungstenite reports both limits this way; the frame limit is the lower.
-                let (what, flag) = if max_size < self.options.limits.max_message_size {
-                    ("frame", "--max-frame-size")
+                let what = if max_size < self.options.limits.max_message_size {
+                    Limit::Frame
                 } else {
-                    ("message", "--max-message-size")
+                    Limit::Message
                 };
-                let size = super::message::byte_count(size);
-                (
-                    1009,
-                    format!("a {what} of {size} is over the {max_size}-byte limit ({flag})"),
-                )
+                Violation::TooLarge {
+                    what,
+                    size,
+                    max: max_size,
+                }
             }
-            WsError::Capacity(error) => (1009, error.to_string()),
-            WsError::Utf8(_) => (1007, "invalid UTF-8 in a text message".to_string()),
-            WsError::Protocol(error) => (1002, crate::error::lower_first(&error.to_string())),
+            WsError::Capacity(error) => Violation::Protocol(error.to_string()),
+            WsError::Utf8(_) => Violation::InvalidUtf8,
+            WsError::Protocol(error) => {
+                Violation::Protocol(crate::error::lower_first(&error.to_string()))
+            }
             other => return self.connection_gone(other.to_string()),
         };
-        self.sink.event(Event::Error(detail.clone()));
+        self.sink.event(Event::Violation(violation.clone()));
+        let code = violation.close_code();
         let reason = super::message::close_code_name(code);
         let _ = tokio::time::timeout(
             self.options.close_timeout,
@@ -702,7 +707,7 @@ where
             reason: reason.to_string(),
             by: Side::Local,
         });
-        Flow::End(Ending::Failed { code, detail })
+        Flow::End(Ending::Failed(violation))
     }
 
     fn connection_gone(&mut self, detail: String) -> Flow {

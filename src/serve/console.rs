@@ -11,8 +11,8 @@ use super::Server;
 use super::hub::Pending;
 use crate::config::ServeMode;
 use crate::error::{Error, Result};
+use crate::input::{line_to_payload, not_utf8_warning, strip_line_ending};
 use crate::output::Printer;
-use crate::protocol::input::strip_line_ending;
 use crate::protocol::{Command, Payload};
 use crate::repl::command::{self, ReplCommand};
 use crate::repl::{self, Input, TerminalGuard};
@@ -30,21 +30,30 @@ pub fn start(server: Arc<Server>) -> Result<Option<TerminalGuard>> {
     // room in the clients' queues. The one-line channel passes that wait back to stdin.
     let (lines_tx, lines) = mpsc::channel(1);
     let printer = server.printer.clone();
-    std::thread::spawn(move || read_stdin(&lines_tx, &printer));
+    let binary = server.config.input.binary;
+    std::thread::spawn(move || read_stdin(&lines_tx, binary, &printer));
     tokio::spawn(send_stdin_lines(server, lines));
     Ok(None)
 }
 
-fn read_stdin(lines: &mpsc::Sender<Vec<u8>>, printer: &Printer) {
+/// Reads stdin lines as `connect`'s pipe does: a line that is not UTF-8 is reported and
+/// skipped (unless `-b`).
+fn read_stdin(lines: &mpsc::Sender<Payload>, binary: bool, printer: &Printer) {
     let stdin = std::io::stdin();
     let mut reader = stdin.lock();
+    let mut line_number = 0;
     loop {
         let mut line = Vec::new();
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {
+                line_number += 1;
                 strip_line_ending(&mut line);
-                if lines.blocking_send(line).is_err() {
+                let Ok(payload) = line_to_payload(line, binary) else {
+                    printer.warn(&not_utf8_warning(line_number));
+                    continue;
+                };
+                if lines.blocking_send(payload).is_err() {
                     break;
                 }
             }
@@ -56,13 +65,20 @@ fn read_stdin(lines: &mpsc::Sender<Vec<u8>>, printer: &Printer) {
     }
 }
 
-async fn send_stdin_lines(server: Arc<Server>, mut lines: mpsc::Receiver<Vec<u8>>) {
+async fn send_stdin_lines(server: Arc<Server>, mut lines: mpsc::Receiver<Payload>) {
     let mut pending = Pending::default();
-    while let Some(line) = lines.recv().await {
-        let payload = server.input_payload(line);
-        server
-            .hub
-            .send_all(None, &Command::Send(payload), &mut pending);
+    while let Some(payload) = lines.recv().await {
+        let command = Command::Send(payload);
+        // A line read while nobody is connected waits for the first client: `echo hello |
+        // wsx serve` greets whoever comes. stdin is not read meanwhile (the channel holds
+        // one line), so what waits stays bounded by the pipe.
+        loop {
+            let joined = server.hub.joined();
+            if server.hub.send_all(None, &command, &mut pending) > 0 {
+                break;
+            }
+            joined.await;
+        }
         pending.deliver(&server.printer).await;
     }
     // The server keeps serving after stdin ends, unless -w bounds how long.
@@ -112,7 +128,7 @@ fn run_command(server: &Server, command: ReplCommand, pending: &mut Pending) {
     };
     match command {
         ReplCommand::Text(text) => {
-            let payload = server.input_payload(text.into_bytes());
+            let payload = server.typed_payload(text);
             printer.typed(None, &payload);
             to_all(Command::Send(payload));
         }
@@ -124,7 +140,7 @@ fn run_command(server: &Server, command: ReplCommand, pending: &mut Pending) {
         ReplCommand::Ping(data) => to_all(Command::Ping(Bytes::from(data))),
         ReplCommand::Pong(data) => to_all(Command::Pong(Bytes::from(data))),
         ReplCommand::To { client, text } => {
-            let payload = server.input_payload(text.into_bytes());
+            let payload = server.typed_payload(text);
             printer.typed(Some(client), &payload);
             if !server.hub.send_to(client, Command::Send(payload), pending) {
                 printer.warn(&format!("no client {client} (see /clients)"));

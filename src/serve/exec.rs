@@ -25,9 +25,9 @@ use super::Server;
 use super::hub::STALL_LIMIT;
 use crate::config::Program;
 use crate::error::io_reason;
+use crate::input::strip_line_ending;
 use crate::output::Printer;
 use crate::protocol::handshake::IncomingRequest;
-use crate::protocol::input::strip_line_ending;
 use crate::protocol::session::{self, Outbox};
 use crate::protocol::{BoxedTransport, Command, Event, EventSink, OutboxSender, Payload, Upgraded};
 use crate::queue::{self, QueueError, Refused};
@@ -204,7 +204,7 @@ async fn relay(
         match read {
             Ok(true) => {
                 strip_line_ending(&mut line);
-                let payload = server.input_payload(std::mem::take(&mut line));
+                let payload = server.program_payload(std::mem::take(&mut line));
                 // Waiting for room here is the backpressure on the child: it blocks on a
                 // full pipe instead of wsx buffering its output.
                 if sender.send(Command::Send(payload)).await.is_err() {

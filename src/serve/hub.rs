@@ -102,6 +102,8 @@ pub struct ClientInfo {
 pub struct Hub {
     clients: Mutex<BTreeMap<u64, Client>>,
     next_id: AtomicU64,
+    /// Woken whenever a client registers.
+    join: tokio::sync::Notify,
 }
 
 impl Hub {
@@ -109,6 +111,7 @@ impl Hub {
         Hub {
             clients: Mutex::new(BTreeMap::new()),
             next_id: AtomicU64::new(1),
+            join: tokio::sync::Notify::new(),
         }
     }
 
@@ -128,7 +131,14 @@ impl Hub {
                 overflowed: Arc::new(AtomicBool::new(false)),
             },
         );
+        self.join.notify_waiters();
         id
+    }
+
+    /// Completes when a client registers after this call (even before it is first polled),
+    /// so checking for clients after calling it cannot miss one.
+    pub fn joined(&self) -> tokio::sync::futures::Notified<'_> {
+        self.join.notified()
     }
 
     pub fn unregister(&self, id: u64) {

@@ -83,19 +83,20 @@ impl Server {
             .input
             .execute
             .iter()
-            .map(|message| Command::Send(self.input_payload(message.clone().into_bytes())))
+            .map(|message| Command::Send(self.typed_payload(message.clone())))
             .collect()
     }
 
     /// A console line or `-x` message as a payload: binary with `-b`, text otherwise.
-    fn input_payload(&self, bytes: Vec<u8>) -> Payload {
-        if self.config.input.binary {
-            return Payload::binary(bytes);
-        }
-        match String::from_utf8(bytes) {
-            Ok(text) => Payload::text(text),
-            Err(error) => Payload::binary(error.into_bytes()),
-        }
+    fn typed_payload(&self, text: String) -> Payload {
+        crate::input::typed_payload(text, self.config.input.binary)
+    }
+
+    /// A line of an `--exec` child's output: binary with `-b`; otherwise text, or binary when
+    /// it is not UTF-8 (a program's output is passed on, not judged).
+    fn program_payload(&self, line: Vec<u8>) -> Payload {
+        crate::input::line_to_payload(line, self.config.input.binary)
+            .unwrap_or_else(|not_utf8| Payload::binary(not_utf8.0))
     }
 }
 
