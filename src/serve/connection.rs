@@ -45,7 +45,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
         subprotocol,
         host,
         origin,
-        child,
+        role,
         slot: _slot,
     } = opened;
 
@@ -60,23 +60,24 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
             origin,
         },
     );
-    match child {
-        Some(command) => {
+    match role {
+        Role::Exec(command) => {
             Box::pin(exec::serve(
                 server.clone(),
                 id,
                 ws,
                 &mut outbox,
                 sender,
-                command,
+                *command,
             ))
             .await
         }
-        None => {
+        Role::Session { broadcast } => {
             drop(sender);
             let mut sink = ServeSink {
                 server: server.clone(),
                 id,
+                broadcast,
                 pending: Pending::default(),
             };
             session::run_server(
@@ -92,14 +93,22 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
     server.hub.unregister(id);
 }
 
+/// What a connection does, from the server's mode: decided once, when it opens.
+enum Role {
+    /// The session loop, with echo set in the session options (`--echo`), relaying to the
+    /// other clients (`--broadcast`), or neither (the console's clients).
+    Session { broadcast: bool },
+    /// `--exec`: a child of its own, started once the session begins.
+    Exec(Box<tokio::process::Command>),
+}
+
 struct Opened {
     ws: Upgraded<BoxedTransport>,
     path: String,
     subprotocol: Option<String>,
     host: String,
     origin: Option<String>,
-    /// With `--exec`: the client's child, started once the session begins.
-    child: Option<tokio::process::Command>,
+    role: Role,
     slot: Slot,
 }
 
@@ -210,9 +219,10 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
     };
     let host = request.header("host").unwrap_or("").to_string();
     let origin = request.header("origin").map(str::to_string);
-    let child = match &server.config.mode {
-        ServeMode::Exec(program) => Some(exec::command(program, addr, &request)),
-        _ => None,
+    let role = match &server.config.mode {
+        ServeMode::Exec(program) => Role::Exec(Box::new(exec::command(program, addr, &request))),
+        ServeMode::Broadcast => Role::Session { broadcast: true },
+        ServeMode::Echo | ServeMode::Console => Role::Session { broadcast: false },
     };
     match handshake::upgrade(
         stream,
@@ -235,7 +245,7 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
                 subprotocol,
                 host,
                 origin,
-                child,
+                role,
                 slot,
             })
         }
@@ -304,6 +314,8 @@ fn choose_subprotocol(accepted: &[String], request: &IncomingRequest) -> Option<
 struct ServeSink {
     server: Arc<Server>,
     id: u64,
+    /// Relay every message to the other clients.
+    broadcast: bool,
     /// Broadcasts waiting for room in other clients' queues.
     pending: Pending,
 }
@@ -311,7 +323,7 @@ struct ServeSink {
 impl EventSink for ServeSink {
     fn event(&mut self, event: Event) {
         if let Event::Message(payload) = &event
-            && self.server.config.mode == ServeMode::Broadcast
+            && self.broadcast
         {
             self.server
                 .hub

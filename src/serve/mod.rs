@@ -7,11 +7,12 @@ mod console;
 mod exec;
 mod hub;
 mod policy;
+mod server;
 mod workers;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
@@ -21,84 +22,10 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::ServeConfig;
 use crate::error::{Error, Result};
 use crate::output::Printer;
-use crate::protocol::{Command, Event, Payload, SessionOptions};
+use crate::protocol::SessionOptions;
 use hub::Hub;
-
-/// State shared by the accept loop, every connection task and the console.
-pub struct Server {
-    config: ServeConfig,
-    /// Session options for each client: `-n` counts across all clients, so not per session.
-    session: SessionOptions,
-    hub: Hub,
-    printer: Arc<Printer>,
-    /// Connections that passed the capacity check and have not ended (for --max-connections).
-    active: AtomicUsize,
-    /// Data messages received from all clients (for -n).
-    received: AtomicU64,
-    stop: mpsc::UnboundedSender<Stop>,
-    /// Set with `--cert/--key`: every connection starts with a TLS handshake.
-    tls: Option<TlsAcceptor>,
-    origin_policy: policy::OriginPolicy,
-}
-
-/// Why the server stops, and the close code its clients get.
-#[derive(Debug, Clone)]
-struct Stop {
-    code: u16,
-    reason: String,
-}
-
-impl Server {
-    fn request_stop(&self, code: u16, reason: &str) {
-        let _ = self.stop.send(Stop {
-            code,
-            reason: reason.to_string(),
-        });
-    }
-
-    /// Counts a received message for `-n`; false once the count is already reached.
-    fn count_message(&self) -> bool {
-        let Some(limit) = self.config.session.count else {
-            return true;
-        };
-        let seen = self.received.fetch_add(1, Ordering::Relaxed) + 1;
-        if seen == limit {
-            self.request_stop(1000, "");
-        }
-        seen <= limit
-    }
-
-    /// Reports a client's event: counted for `-n` when it is a message, then printed (past
-    /// the count, messages are neither).
-    fn report(&self, id: u64, event: &Event) {
-        if matches!(event, Event::Message(_)) && !self.count_message() {
-            return;
-        }
-        self.printer.event(Some(id), event);
-    }
-
-    /// Messages every new client gets first (`-x`).
-    fn greetings(&self) -> Vec<Command> {
-        self.config
-            .input
-            .execute
-            .iter()
-            .map(|message| Command::Send(self.typed_payload(message.clone())))
-            .collect()
-    }
-
-    /// A console line or `-x` message as a payload: binary with `-b`, text otherwise.
-    fn typed_payload(&self, text: String) -> Payload {
-        crate::input::typed_payload(text, self.config.input.binary)
-    }
-
-    /// A line of an `--exec` child's output: binary with `-b`; otherwise text, or binary when
-    /// it is not UTF-8 (a program's output is passed on, not judged).
-    fn program_payload(&self, line: Vec<u8>) -> Payload {
-        crate::input::line_to_payload(line, self.config.input.binary)
-            .unwrap_or_else(|not_utf8| Payload::binary(not_utf8.0))
-    }
-}
+pub use server::Server;
+use server::Stop;
 
 pub fn run(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     // Accepting, the console and signals; the connections run on the workers' runtimes.
