@@ -5,9 +5,9 @@ use std::hint::black_box;
 use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use wsx::cli::BinaryOutput;
 use wsx::input::{line_to_payload, strip_line_ending};
 use wsx::output::format;
+use wsx::output::format::{BinaryFormat, StdoutFormat};
 use wsx::protocol::session::{Command, outbox};
 use wsx::protocol::{Event, Payload};
 
@@ -48,7 +48,11 @@ fn output_formatting(c: &mut Criterion) {
         let Event::Message(payload) = &binary else {
             unreachable!()
         };
-        b.iter(|| black_box(format::payload_bytes(payload, BinaryOutput::Hex)))
+        let hex = StdoutFormat {
+            binary: BinaryFormat::Hex,
+            ..StdoutFormat::default()
+        };
+        b.iter(|| black_box(format::stdout_bytes(payload, hex)))
     });
     group.bench_function("jsonl text message", |b| {
         b.iter(|| black_box(format::jsonl(&text, now, Some(7))))

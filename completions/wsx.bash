@@ -195,7 +195,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__connect)
-            opts="-H -s -o -k -L -b -x -n -w -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --cert --key --proxy --no-proxy --location --echo --linger --reconnect --binary --execute --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
+            opts="-H -s -o -k -L -b -x -n -w -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --cert --key --proxy --no-proxy --location --echo --linger --reconnect --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,7 +417,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__serve)
-            opts="-s -b -x -n -w -P -t -v -q -h --echo --broadcast --exec --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --binary --execute --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
+            opts="-s -b -x -n -w -P -t -v -q -h --echo --broadcast --exec --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

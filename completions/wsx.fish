@@ -44,7 +44,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cert -d 'Client cert
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
-complete -c wsx -n "__fish_wsx_using_subcommand connect" -s x -l execute -d 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read' -r
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -59,6 +59,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -s L -l location -d 'Fo
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l reconnect -d 'After an unexpected drop, reconnect with backoff and re-send the -x messages'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l raw -d 'Bytes in and out: stdin is sent as binary messages (each read, at most 64 KiB), and received payloads are written as they came, nothing added'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l jsonl -d 'Write one JSON object per event on stdout'
@@ -77,7 +78,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -l cert -d 'Client certificat
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
-complete -c wsx -n "__fish_wsx_using_subcommand c" -s x -l execute -d 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read' -r
+complete -c wsx -n "__fish_wsx_using_subcommand c" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -92,6 +93,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -s L -l location -d 'Follow H
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l echo -d 'Send every received message straight back'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l reconnect -d 'After an unexpected drop, reconnect with backoff and re-send the -x messages'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l raw -d 'Bytes in and out: stdin is sent as binary messages (each read, at most 64 KiB), and received payloads are written as they came, nothing added'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l jsonl -d 'Write one JSON object per event on stdout'
@@ -109,7 +111,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l threads -d 'Threads th
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
-complete -c wsx -n "__fish_wsx_using_subcommand serve" -s x -l execute -d 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -123,6 +125,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l broadcast -d 'Relay ev
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l no-page -d 'Answer a plain GET / with 426 instead of the built-in test page'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l raw -d 'Bytes in and out: stdin is sent as binary messages (each read, at most 64 KiB), and received payloads are written as they came, nothing added'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l jsonl -d 'Write one JSON object per event on stdout'
@@ -140,7 +143,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l threads -d 'Threads that r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
-complete -c wsx -n "__fish_wsx_using_subcommand s" -s x -l execute -d 'Send this message first (repeatable); with -x and stdin a terminal, stdin is not read' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -154,6 +157,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l broadcast -d 'Relay every 
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l no-page -d 'Answer a plain GET / with 426 instead of the built-in test page'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l raw -d 'Bytes in and out: stdin is sent as binary messages (each read, at most 64 KiB), and received payloads are written as they came, nothing added'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l jsonl -d 'Write one JSON object per event on stdout'

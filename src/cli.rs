@@ -130,9 +130,15 @@ pub struct CommonArgs {
     #[arg(short, long)]
     pub binary: bool,
 
-    /// Send this message first (repeatable); with -x and stdin a terminal, stdin is not read
+    /// Send this message first (repeatable; @FILE sends a file's content, @@ a leading @);
+    /// with -x and stdin a terminal, stdin is not read
     #[arg(short = 'x', long = "execute", value_name = "MSG")]
     pub execute: Vec<String>,
+
+    /// Bytes in and out: stdin is sent as binary messages (each read, at most 64 KiB), and
+    /// received payloads are written as they came, nothing added
+    #[arg(long, conflicts_with_all = ["jsonl", "binary_output"])]
+    pub raw: bool,
 
     /// Exit normally after receiving N messages
     #[arg(short = 'n', long, value_name = "N")]

@@ -8,8 +8,9 @@ use std::time::Duration;
 use crate::cli::{BenchArgs, BinaryOutput, CommonArgs, ConnectArgs, ServeArgs};
 use crate::client::{Client, check_subprotocols};
 use crate::error::{Error, Result};
+use crate::output::format::BinaryFormat;
 use crate::output::{OutputOptions, color_wanted};
-use crate::protocol::{DEFAULT_MAX_FRAME_SIZE, Limits, SessionOptions};
+use crate::protocol::{DEFAULT_MAX_FRAME_SIZE, Limits, Payload, SessionOptions};
 
 /// How long wsx waits for the peer's Close after sending its own.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -17,8 +18,12 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// What to send and when to stop sending, for either end.
 #[derive(Debug, Clone)]
 pub struct InputOptions {
+    /// `-b` or `--raw`: what wsx sends from input goes as binary messages.
     pub binary: bool,
-    pub execute: Vec<String>,
+    /// `--raw`: stdin is read as bytes, not lines.
+    pub raw: bool,
+    /// The `-x` messages, files already read.
+    pub execute: Vec<Payload>,
     pub wait: Option<Duration>,
     /// At EOF without `-w`: how long the peer must be quiet before wsx closes.
     pub linger: Duration,
@@ -156,6 +161,31 @@ fn session_options(common: &CommonArgs, echo: bool) -> Result<SessionOptions> {
     })
 }
 
+/// The `-x` messages as payloads: `@FILE` is the file's content (binary under `-b` or
+/// `--raw`, otherwise text, which must be UTF-8), `@@…` a message that starts with `@`.
+fn execute_messages(common: &CommonArgs) -> Result<Vec<Payload>> {
+    let binary = common.binary || common.raw;
+    common
+        .execute
+        .iter()
+        .map(|message| {
+            if let Some(escaped) = message.strip_prefix("@@") {
+                return Ok(crate::input::typed_payload(format!("@{escaped}"), binary));
+            }
+            let Some(path) = message.strip_prefix('@') else {
+                return Ok(crate::input::typed_payload(message.clone(), binary));
+            };
+            let content =
+                std::fs::read(path).map_err(|error| Error::io(format!("cannot read -x @{path}"), error))?;
+            crate::input::line_to_payload(content, binary).map_err(|_| {
+                Error::Usage(format!(
+                    "-x @{path}: the file is not valid UTF-8 text (send it as binary with -b or --raw)"
+                ))
+            })
+        })
+        .collect()
+}
+
 fn output_options(
     common: &CommonArgs,
     interactive: bool,
@@ -173,7 +203,12 @@ fn output_options(
         quiet: common.quiet,
         jsonl: common.jsonl,
         show_ping_pong: common.show_ping_pong,
-        binary_output: common.binary_output,
+        binary_output: match common.binary_output {
+            BinaryOutput::Raw => BinaryFormat::Raw,
+            BinaryOutput::Hex => BinaryFormat::Hex,
+            BinaryOutput::Base64 => BinaryFormat::Base64,
+        },
+        raw: common.raw,
         payloads_on_stdout,
         pretty: common.pretty,
         transcript: interactive,
@@ -201,15 +236,16 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
         let stdin_is_terminal = std::io::stdin().is_terminal();
         // `-x` with nothing piped in means "just these messages".
         let read_stdin = common.execute.is_empty() || !stdin_is_terminal;
-        let interactive = terminals() && common.execute.is_empty() && !common.jsonl;
+        let interactive = terminals() && common.execute.is_empty() && !common.jsonl && !common.raw;
         let session = session_options(common, args.echo)?;
         Ok(ConnectConfig {
             client: Client::new(&args.client, session.limits, common.verbose)?,
             reconnect: args.reconnect,
             session,
             input: InputOptions {
-                binary: common.binary,
-                execute: common.execute.clone(),
+                binary: common.binary || common.raw,
+                raw: common.raw,
+                execute: execute_messages(common)?,
                 wait: optional_seconds("--wait", common.wait)?,
                 linger: args.linger,
                 read_stdin,
@@ -281,7 +317,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             args.max_connections.map(|max| max as u64),
         )?;
         let console = mode == ServeMode::Console;
-        let interactive = console && terminals() && !common.jsonl;
+        let interactive = console && terminals() && !common.jsonl && !common.raw;
         let session = session_options(common, mode == ServeMode::Echo)?;
         Ok(ServeConfig {
             host,
@@ -307,8 +343,9 @@ impl TryFrom<ServeArgs> for ServeConfig {
             verbose: common.verbose,
             session,
             input: InputOptions {
-                binary: common.binary,
-                execute: common.execute.clone(),
+                binary: common.binary || common.raw,
+                raw: common.raw,
+                execute: execute_messages(common)?,
                 wait: optional_seconds("--wait", common.wait)?,
                 linger: Duration::ZERO,
                 // Relays never read stdin: `wsx serve --echo </dev/null &` must keep serving.
@@ -385,7 +422,8 @@ impl TryFrom<BenchArgs> for BenchConfig {
                 quiet: args.quiet,
                 jsonl: args.jsonl,
                 show_ping_pong: false,
-                binary_output: BinaryOutput::Raw,
+                binary_output: BinaryFormat::Raw,
+                raw: false,
                 payloads_on_stdout: false,
                 pretty: false,
                 transcript: false,

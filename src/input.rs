@@ -5,6 +5,30 @@ use bytes::Bytes;
 
 use crate::protocol::Payload;
 
+/// `--raw`: the most one read of stdin becomes, as one binary message.
+pub const RAW_CHUNK: usize = 64 * 1024;
+
+/// `--raw` input: each read (at most [`RAW_CHUNK`] bytes) becomes one binary message, until
+/// EOF or until `send` says the session is gone. Bytes go as they came: what comes out of
+/// `wsx … --raw > file` on the other end is byte for byte what went in.
+pub fn read_chunks(
+    reader: &mut impl std::io::Read,
+    mut send: impl FnMut(Payload) -> bool,
+) -> std::io::Result<()> {
+    let mut buffer = vec![0u8; RAW_CHUNK];
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if !send(Payload::binary(buffer[..read].to_vec())) {
+            return Ok(());
+        }
+    }
+}
+
 /// Removes one line ending: `\n`, or `\r\n` (a lone trailing `\r` without `\n` is kept).
 pub fn strip_line_ending(line: &mut Vec<u8>) {
     if line.last() == Some(&b'\n') {
@@ -62,6 +86,20 @@ mod tests {
         assert_eq!(stripped(b"\n"), b"");
         assert_eq!(stripped(b"hi\r"), b"hi\r");
         assert_eq!(stripped(b"a\r\r\n"), b"a\r");
+    }
+
+    #[test]
+    fn raw_input_is_sent_as_read() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut sent = Vec::new();
+        read_chunks(&mut &data[..], |payload| {
+            assert!(matches!(payload, Payload::Binary(_)));
+            assert!(payload.len() <= RAW_CHUNK);
+            sent.extend_from_slice(payload.as_bytes());
+            true
+        })
+        .unwrap();
+        assert_eq!(sent, data);
     }
 
     #[test]

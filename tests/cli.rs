@@ -15,6 +15,7 @@ mod local_safety;
 mod page;
 mod pipe;
 mod proxy;
+mod raw;
 mod reconnect;
 mod repl;
 mod robustness;

@@ -58,7 +58,8 @@ fn the_page_chats_with_a_wsx_client_in_a_real_browser() {
         "the page connects",
     );
     server.stderr.wait_for("[1] connected");
-    let mut client = Client::start(&[&server.url]);
+    // Binary messages as hex lines: raw binary would have nothing after it to end a line.
+    let mut client = Client::start(&[&server.url, "--binary-output", "hex"]);
     server.stderr.wait_for("[2] connected");
 
     // From the page: typed and sent with the button, then with Enter, then binary as hex.
@@ -71,7 +72,7 @@ fn the_page_chats_with_a_wsx_client_in_a_real_browser() {
     page.evaluate("document.getElementById('binary').checked = true");
     page.type_into("message", "77 69 72 65");
     page.click("send");
-    assert_eq!(client.stdout.take(1), ["wire"]);
+    assert_eq!(client.stdout.take(1), ["77697265"]); // "wire", as a binary message
     page.evaluate("document.getElementById('binary').checked = false");
 
     // To the page.

@@ -14,7 +14,6 @@ use tokio::task::JoinHandle;
 
 use crate::config::ConnectConfig;
 use crate::error::{Error, Result};
-use crate::input::typed_payload;
 use crate::output::Printer;
 use crate::output::sanitize::escape_line;
 use crate::protocol::message::{describe_close, is_normal_close};
@@ -155,7 +154,7 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
             .input
             .execute
             .iter()
-            .map(|message| Command::Send(typed_payload(message.clone(), config.input.binary)))
+            .map(|payload| Command::Send(payload.clone()))
             .collect();
     }
 }

@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use crate::config::InputOptions;
-use crate::input::{line_to_payload, not_utf8_warning, strip_line_ending, typed_payload};
+use crate::input::{line_to_payload, not_utf8_warning, read_chunks, strip_line_ending};
 use crate::output::Printer;
 use crate::protocol::{Command, OutboxSender};
 
@@ -36,10 +36,9 @@ pub fn spawn_input(
 
 /// Sends `-x` messages and stdin lines; `Err` once the session has ended.
 fn send_all(sender: &OutboxSender, input: &InputOptions, printer: &Printer) -> Result<(), ()> {
-    for message in &input.execute {
-        let payload = typed_payload(message.clone(), input.binary);
+    for payload in &input.execute {
         sender
-            .blocking_send(Command::Send(payload))
+            .blocking_send(Command::Send(payload.clone()))
             .map_err(|_| ())?;
     }
     if !input.read_stdin {
@@ -47,6 +46,13 @@ fn send_all(sender: &OutboxSender, input: &InputOptions, printer: &Printer) -> R
     }
     let stdin = std::io::stdin();
     let mut reader = stdin.lock();
+    if input.raw {
+        return read_chunks(&mut reader, |payload| {
+            sender.blocking_send(Command::Send(payload)).is_ok()
+        })
+        .map_err(|error| printer.warn(&format!("reading stdin failed: {error}")))
+        .or(Ok(()));
+    }
     let mut line_number = 0u64;
     loop {
         let mut line = Vec::new();

@@ -8,7 +8,6 @@ use serde_json::{Map, Value, json};
 
 use super::payload::{hex_dump, pretty_json};
 use super::sanitize::{escape_for_terminal, escape_line};
-use crate::cli::BinaryOutput;
 use crate::protocol::message::describe_close;
 use crate::protocol::{Event, Payload, Side};
 
@@ -132,14 +131,46 @@ fn control_data(data: &[u8]) -> String {
     }
 }
 
-/// What pipe mode writes on stdout for a received message (the caller adds `\n`).
-pub fn payload_bytes(payload: &Payload, binary_output: BinaryOutput) -> Cow<'_, [u8]> {
-    match (payload, binary_output) {
-        (Payload::Binary(data), BinaryOutput::Hex) => Cow::Owned(hex::encode(data).into_bytes()),
-        (Payload::Binary(data), BinaryOutput::Base64) => {
-            Cow::Owned(base64_encode(data).into_bytes())
+/// How pipe mode writes received binary messages (`--binary-output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BinaryFormat {
+    /// The bytes as they came, nothing added.
+    #[default]
+    Raw,
+    /// One line of hex.
+    Hex,
+    /// One line of base64.
+    Base64,
+}
+
+/// How pipe mode writes a received message on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StdoutFormat {
+    pub binary: BinaryFormat,
+    /// `--raw`: every payload as bytes, nothing added (byte-exact files).
+    pub raw: bool,
+    /// stdout is a terminal: text is escaped as in the REPL, so a peer cannot drive it.
+    pub terminal: bool,
+}
+
+/// What pipe mode writes on stdout for a received message, and whether a `\n` follows.
+pub fn stdout_bytes(payload: &Payload, format: StdoutFormat) -> (Cow<'_, [u8]>, bool) {
+    if format.raw {
+        return (Cow::Borrowed(payload.as_bytes()), false);
+    }
+    match (payload, format.binary) {
+        (Payload::Binary(data), BinaryFormat::Hex) => {
+            (Cow::Owned(hex::encode(data).into_bytes()), true)
         }
-        _ => Cow::Borrowed(payload.as_bytes()),
+        (Payload::Binary(data), BinaryFormat::Base64) => {
+            (Cow::Owned(base64_encode(data).into_bytes()), true)
+        }
+        _ if format.terminal => {
+            let shown = payload_for_people(payload, Layout::default());
+            (Cow::Owned(shown.into_bytes()), true)
+        }
+        (Payload::Binary(data), BinaryFormat::Raw) => (Cow::Borrowed(&data[..]), false),
+        (Payload::Text(text), _) => (Cow::Borrowed(text.as_bytes()), true),
     }
 }
 
@@ -380,9 +411,49 @@ mod tests {
     #[test]
     fn pipe_payloads() {
         let data = Payload::binary(vec![0xde, 0xad]);
-        assert_eq!(&*payload_bytes(&data, BinaryOutput::Hex), b"dead");
-        assert_eq!(&*payload_bytes(&data, BinaryOutput::Base64), b"3q0=");
-        assert_eq!(&*payload_bytes(&data, BinaryOutput::Raw), b"\xde\xad");
+        let with = |binary| StdoutFormat {
+            binary,
+            ..StdoutFormat::default()
+        };
+        let written = |payload, format| {
+            let (bytes, newline) = stdout_bytes(payload, format);
+            (bytes.into_owned(), newline)
+        };
+        assert_eq!(
+            written(&data, with(BinaryFormat::Hex)),
+            (b"dead".to_vec(), true)
+        );
+        assert_eq!(
+            written(&data, with(BinaryFormat::Base64)),
+            (b"3q0=".to_vec(), true)
+        );
+        // Raw binary is written with nothing added: piping it to a file is byte-exact.
+        assert_eq!(
+            written(&data, with(BinaryFormat::Raw)),
+            (b"\xde\xad".to_vec(), false)
+        );
+        let text = Payload::text("a\x1b]0;title\x07\nb");
+        assert_eq!(
+            written(&text, StdoutFormat::default()),
+            (b"a\x1b]0;title\x07\nb".to_vec(), true)
+        );
+        let on_terminal = StdoutFormat {
+            terminal: true,
+            ..StdoutFormat::default()
+        };
+        assert_eq!(
+            written(&text, on_terminal),
+            (b"a\\x1b]0;title\\x07\n  b".to_vec(), true)
+        );
+        let raw = StdoutFormat {
+            raw: true,
+            terminal: true,
+            ..StdoutFormat::default()
+        };
+        assert_eq!(
+            written(&text, raw),
+            (b"a\x1b]0;title\x07\nb".to_vec(), false)
+        );
     }
 
     #[test]

@@ -18,7 +18,6 @@ use std::time::SystemTime;
 
 use colored::{ColoredString, Colorize};
 
-use crate::cli::BinaryOutput;
 use crate::protocol::{Event, Payload};
 use format::{HumanLine, Layout, Tone};
 pub use transcript::Saved;
@@ -32,7 +31,9 @@ pub struct OutputOptions {
     pub quiet: bool,
     pub jsonl: bool,
     pub show_ping_pong: bool,
-    pub binary_output: BinaryOutput,
+    pub binary_output: format::BinaryFormat,
+    /// `--raw`: payloads as bytes on stdout, nothing added.
+    pub raw: bool,
     /// False for relays (`--echo`, `--broadcast`): they print no payloads unless `--jsonl`.
     pub payloads_on_stdout: bool,
     /// `--pretty`: indent JSON messages in the REPL.
@@ -71,14 +72,14 @@ pub struct Printer {
 struct StdoutSink {
     writer: BufWriter<File>,
     /// On a terminal every line is flushed at once; in a pipe only when idle or full.
-    line_flush: bool,
+    is_terminal: bool,
 }
 
 impl Printer {
     pub fn new(options: OutputOptions) -> io::Result<Self> {
         colored::control::set_override(options.color);
         let stdout = io::stdout();
-        let line_flush = stdout.is_terminal();
+        let is_terminal = stdout.is_terminal();
         // A duplicate of fd 1 as a File: std's Stdout flushes at every newline, which costs a
         // syscall per message in pipe mode.
         let file = File::from(stdout.as_fd().try_clone_to_owned()?);
@@ -91,7 +92,7 @@ impl Printer {
             transcript: Mutex::new(Transcript::default()),
             stdout: Mutex::new(StdoutSink {
                 writer: BufWriter::with_capacity(64 * 1024, file),
-                line_flush,
+                is_terminal,
             }),
             repl: Mutex::new(None),
             repl_attached: AtomicBool::new(false),
@@ -135,8 +136,7 @@ impl Printer {
             }
             Event::Message(payload) => {
                 if self.options.payloads_on_stdout {
-                    let bytes = format::payload_bytes(payload, self.options.binary_output);
-                    self.write_payload(&bytes);
+                    self.write_payload(payload);
                 }
             }
             _ => {
@@ -248,20 +248,26 @@ impl Printer {
         let _ = writeln!(io::stderr().lock(), "{text}");
     }
 
-    fn write_payload(&self, payload: &[u8]) {
+    fn write_payload(&self, payload: &Payload) {
         if self.stdout_closed.load(Ordering::Relaxed) {
             return;
         }
         let mut stdout = lock(&self.stdout);
+        let format = format::StdoutFormat {
+            binary: self.options.binary_output,
+            raw: self.options.raw,
+            terminal: stdout.is_terminal,
+        };
+        let (payload, newline) = format::stdout_bytes(payload, format);
         // Set under the lock, after the bytes are in: a flush that clears it then takes the
         // lock and writes them out.
         self.stdout_dirty.store(true, Ordering::Relaxed);
-        let result = stdout
-            .writer
-            .write_all(payload)
-            .and_then(|()| stdout.writer.write_all(b"\n"));
+        let mut result = stdout.writer.write_all(&payload);
+        if newline {
+            result = result.and_then(|()| stdout.writer.write_all(b"\n"));
+        }
         let result = result.and_then(|()| {
-            if stdout.line_flush {
+            if stdout.is_terminal {
                 stdout.writer.flush()
             } else {
                 Ok(())
@@ -277,7 +283,7 @@ impl Printer {
         let mut stdout = lock(&self.stdout);
         self.stdout_dirty.store(true, Ordering::Relaxed);
         let mut result = stdout.writer.write_all(bytes);
-        if stdout.line_flush {
+        if stdout.is_terminal {
             result = result.and_then(|()| stdout.writer.flush());
         }
         self.check_write(result);

@@ -11,7 +11,7 @@ use super::Server;
 use super::hub::Pending;
 use crate::config::ServeMode;
 use crate::error::{Error, Result};
-use crate::input::{line_to_payload, not_utf8_warning, strip_line_ending};
+use crate::input::{line_to_payload, not_utf8_warning, read_chunks, strip_line_ending};
 use crate::output::Printer;
 use crate::protocol::{Command, Payload};
 use crate::repl::command::{self, ReplCommand};
@@ -31,7 +31,19 @@ pub fn start(server: Arc<Server>) -> Result<Option<TerminalGuard>> {
     let (lines_tx, lines) = mpsc::channel(1);
     let printer = server.printer.clone();
     let binary = server.config.input.binary;
-    std::thread::spawn(move || read_stdin(&lines_tx, binary, &printer));
+    if server.config.input.raw {
+        std::thread::spawn(move || {
+            let stdin = std::io::stdin();
+            let sent = read_chunks(&mut stdin.lock(), |payload| {
+                lines_tx.blocking_send(payload).is_ok()
+            });
+            if let Err(error) = sent {
+                printer.warn(&format!("reading stdin failed: {error}"));
+            }
+        });
+    } else {
+        std::thread::spawn(move || read_stdin(&lines_tx, binary, &printer));
+    }
     tokio::spawn(send_stdin_lines(server, lines));
     Ok(None)
 }

@@ -72,7 +72,7 @@ impl Server {
             .input
             .execute
             .iter()
-            .map(|message| Command::Send(self.typed_payload(message.clone())))
+            .map(|payload| Command::Send(payload.clone()))
             .collect()
     }
 
