@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[user:pass@]host:port or socks5://…')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)')
             [CompletionResult]::new('--linger', '--linger', [CompletionResultType]::ParameterName, 'At stdin EOF, close once the server has been quiet this long (0 closes at once)')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read')
             [CompletionResult]::new('--execute', '--execute', [CompletionResultType]::ParameterName, 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read')
@@ -99,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[user:pass@]host:port or socks5://…')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)')
             [CompletionResult]::new('--linger', '--linger', [CompletionResultType]::ParameterName, 'At stdin EOF, close once the server has been quiet this long (0 closes at once)')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read')
             [CompletionResult]::new('--execute', '--execute', [CompletionResultType]::ParameterName, 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read')
@@ -136,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             break
         }
         'wsx;serve' {
+            [CompletionResult]::new('--socket-mode', '--socket-mode', [CompletionResultType]::ParameterName, 'Permissions of the unix:PATH socket, in octal')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Refuse clients beyond this many with HTTP 503')
@@ -179,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             break
         }
         'wsx;s' {
+            [CompletionResult]::new('--socket-mode', '--socket-mode', [CompletionResultType]::ParameterName, 'Permissions of the unix:PATH socket, in octal')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Refuse clients beyond this many with HTTP 503')
@@ -235,6 +239,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[user:pass@]host:port or socks5://…')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connections to open')
             [CompletionResult]::new('--connections', '--connections', [CompletionResultType]::ParameterName, 'Connections to open')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Messages to send in all, shared among the connections')

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand --cert 'Client certificate (PEM), with --key'
             cand --key 'Private key (PEM) of the client certificate'
             cand --proxy 'Connect through this proxy: http://[user:pass@]host:port or socks5://…'
+            cand --unix-socket 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)'
             cand --linger 'At stdin EOF, close once the server has been quiet this long (0 closes at once)'
             cand -x 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read'
             cand --execute 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read'
@@ -94,6 +95,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand --cert 'Client certificate (PEM), with --key'
             cand --key 'Private key (PEM) of the client certificate'
             cand --proxy 'Connect through this proxy: http://[user:pass@]host:port or socks5://…'
+            cand --unix-socket 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)'
             cand --linger 'At stdin EOF, close once the server has been quiet this long (0 closes at once)'
             cand -x 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read'
             cand --execute 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read'
@@ -130,6 +132,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand --help 'Print help'
         }
         &'wsx;serve'= {
+            cand --socket-mode 'Permissions of the unix:PATH socket, in octal'
             cand -s 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --subprotocol 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --max-connections 'Refuse clients beyond this many with HTTP 503'
@@ -172,6 +175,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand --help 'Print help'
         }
         &'wsx;s'= {
+            cand --socket-mode 'Permissions of the unix:PATH socket, in octal'
             cand -s 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --subprotocol 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --max-connections 'Refuse clients beyond this many with HTTP 503'
@@ -227,6 +231,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand --cert 'Client certificate (PEM), with --key'
             cand --key 'Private key (PEM) of the client certificate'
             cand --proxy 'Connect through this proxy: http://[user:pass@]host:port or socks5://…'
+            cand --unix-socket 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)'
             cand -c 'Connections to open'
             cand --connections 'Connections to open'
             cand -n 'Messages to send in all, shared among the connections'

@@ -43,6 +43,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cacert -l ca -d 'Tru
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cert -d 'Client certificate (PEM), with --key' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s n -l count -d 'Exit normally after receiving N messages' -r
@@ -77,6 +78,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -l cacert -l ca -d 'Trust the
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l cert -d 'Client certificate (PEM), with --key' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s n -l count -d 'Exit normally after receiving N messages' -r
@@ -102,6 +104,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -s q -l quiet -d 'No diagnost
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l no-color -d 'Plain output without colors (also NO_COLOR)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s h -l help -d 'Print help'
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l socket-mode -d 'Permissions of the unix:PATH socket, in octal' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s s -l subprotocol -d 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-connections -d 'Refuse clients beyond this many with HTTP 503' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l origin -d 'Allowed Origin (repeatable; \'*\' for any); requests from other origins get 403. With --exec and no --origin, only loopback origins and the server\'s own may connect' -r
@@ -134,6 +137,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -s q -l quiet -d 'No diag
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l no-color -d 'Plain output without colors (also NO_COLOR)'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l socket-mode -d 'Permissions of the unix:PATH socket, in octal' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s s -l subprotocol -d 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-connections -d 'Refuse clients beyond this many with HTTP 503' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l origin -d 'Allowed Origin (repeatable; \'*\' for any); requests from other origins get 403. With --exec and no --origin, only loopback origins and the server\'s own may connect' -r
@@ -175,6 +179,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand bench" -l cacert -l ca -d 'Trust
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l cert -d 'Client certificate (PEM), with --key' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s c -l connections -d 'Connections to open' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s n -l messages -d 'Messages to send in all, shared among the connections' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l size -d 'Payload size of each message' -r

@@ -254,6 +254,10 @@ pub struct ClientArgs {
     /// Follow HTTP redirects during the handshake (at most 5)
     #[arg(short = 'L', long)]
     pub location: bool,
+
+    /// Dial this Unix socket instead of the URL's host (the URL still gives Host and path)
+    #[arg(long, value_name = "PATH", conflicts_with = "proxy")]
+    pub unix_socket: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -279,9 +283,13 @@ pub struct ConnectArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// PORT, HOST:PORT or [V6]:PORT (port 0 picks a free one)
+    /// PORT, HOST:PORT, [V6]:PORT (port 0 picks a free one) or unix:PATH
     #[arg(default_value = "127.0.0.1:8080")]
     pub addr: String,
+
+    /// Permissions of the unix:PATH socket, in octal
+    #[arg(long, value_name = "MODE", default_value = "600")]
+    pub socket_mode: String,
 
     /// Send every message back to its sender
     #[arg(long, conflicts_with = "broadcast")]

@@ -77,8 +77,7 @@ pub struct ServerTlsFiles {
 
 #[derive(Debug)]
 pub struct ServeConfig {
-    pub host: String,
-    pub port: u16,
+    pub listen: ListenAddr,
     pub tls: Option<ServerTlsFiles>,
     pub mode: ServeMode,
     pub subprotocols: Vec<String>,
@@ -257,6 +256,20 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
     }
 }
 
+/// Where `serve` listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenAddr {
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    /// `unix:PATH`, created with `mode` (`--socket-mode`, 0600 by default).
+    Unix {
+        path: std::path::PathBuf,
+        mode: u32,
+    },
+}
+
 /// `PORT`, `HOST:PORT` or `[V6]:PORT`.
 pub fn parse_listen_addr(text: &str) -> Result<(String, u16)> {
     let bad = || {
@@ -290,7 +303,30 @@ impl TryFrom<ServeArgs> for ServeConfig {
                 "a program after -- runs only with --exec (wsx serve --exec -- PROGRAM)".into(),
             ));
         }
-        let (host, port) = parse_listen_addr(&args.addr)?;
+        let mode = u32::from_str_radix(args.socket_mode.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|mode| *mode <= 0o777)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--socket-mode takes an octal mode such as 600 or 660, not '{}'",
+                    args.socket_mode
+                ))
+            })?;
+        let listen = match args.addr.strip_prefix("unix:") {
+            Some("") => {
+                return Err(Error::Usage(
+                    "unix: needs a path (unix:/tmp/wsx.sock)".into(),
+                ));
+            }
+            Some(path) => ListenAddr::Unix {
+                path: path.into(),
+                mode,
+            },
+            None => {
+                let (host, port) = parse_listen_addr(&args.addr)?;
+                ListenAddr::Tcp { host, port }
+            }
+        };
         let mode = if args.echo {
             ServeMode::Echo
         } else if args.broadcast {
@@ -320,8 +356,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
         let interactive = console && terminals() && !common.jsonl && !common.raw;
         let session = session_options(common, mode == ServeMode::Echo)?;
         Ok(ServeConfig {
-            host,
-            port,
+            listen,
             tls: args
                 .cert
                 .clone()

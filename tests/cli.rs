@@ -21,3 +21,4 @@ mod repl;
 mod robustness;
 mod serve;
 mod tls;
+mod unix_socket;

@@ -114,28 +114,37 @@ async fn dial_once(
     let port = url.port_or_known_default().unwrap_or(80);
     let secure = url.scheme() == "wss";
     let proxy = match &config.proxy {
+        _ if config.unix_socket.is_some() => None,
         ProxySetting::Off => None,
         ProxySetting::Explicit(proxy) => Some(proxy.clone()),
         ProxySetting::FromEnvironment => {
             proxy::from_env(secure, &host, |name| std::env::var(name).ok())?
         }
     };
-    let tcp = match &proxy {
-        Some(proxy) => {
+    let stream: BoxedTransport = match (&config.unix_socket, &proxy) {
+        // As curl's --unix-socket: the URL still gives the Host header, the path and TLS's
+        // server name; only the transport differs.
+        (Some(path), _) => Box::new(connect_unix(path).await?),
+        (None, Some(proxy)) => {
             if config.verbose {
                 printer.verbose(&format!("* via proxy {}\n", proxy.display()));
             }
-            proxy::connect(proxy, &host, port, config.verbose.then_some(printer)).await?
+            let tcp = proxy::connect(proxy, &host, port, config.verbose.then_some(printer)).await?;
+            let _ = tcp.set_nodelay(true);
+            Box::new(tcp)
         }
-        None => connect_direct(&host, port).await?,
+        (None, None) => {
+            let tcp = connect_direct(&host, port).await?;
+            let _ = tcp.set_nodelay(true);
+            Box::new(tcp)
+        }
     };
-    let _ = tcp.set_nodelay(true);
     let sent_client_cert = config.tls_options.identity.is_some();
     let mut late_tls_error = None;
     let stream: BoxedTransport = if secure {
         let connector = TlsConnector::from(config.tls_config()?);
         let tls_stream = connector
-            .connect(tls::server_name(&host)?, tcp)
+            .connect(tls::server_name(&host)?, stream)
             .await
             .map_err(|error| {
                 Error::Tls(tls::describe_failure(
@@ -149,7 +158,7 @@ async fn dial_once(
         late_tls_error = Some(probe.seen());
         Box::new(probe)
     } else {
-        Box::new(tcp)
+        stream
     };
     client_handshake(stream, request, config.limits)
         .await
@@ -177,6 +186,15 @@ async fn dial_once(
                 error: failure.error,
                 redirect: failure.redirect,
             }
+        })
+}
+
+async fn connect_unix(path: &std::path::Path) -> Result<tokio::net::UnixStream> {
+    tokio::net::UnixStream::connect(path)
+        .await
+        .map_err(|error| Error::Connect {
+            addr: format!("unix socket {}", path.display()),
+            reason: io_reason(&error),
         })
 }
 

@@ -39,6 +39,8 @@ pub struct Client {
     /// Built on the first wss:// dial (at once for a wss:// URL): ws:// never loads roots.
     tls: OnceLock<Arc<ClientConfig>>,
     proxy: ProxySetting,
+    /// `--unix-socket`: dial this socket instead of the URL's host.
+    unix_socket: Option<std::path::PathBuf>,
     follow_redirects: bool,
     pub connect_timeout: Duration,
     /// What the server may send, set up with the handshake.
@@ -83,6 +85,7 @@ impl Client {
                 (None, true) => ProxySetting::Off,
                 (None, false) => ProxySetting::FromEnvironment,
             },
+            unix_socket: args.unix_socket.clone(),
             follow_redirects: args.location,
             connect_timeout,
             limits,

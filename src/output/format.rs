@@ -234,7 +234,7 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
             object.insert("url".into(), json!(url));
             object.insert("subprotocol".into(), json!(subprotocol));
             if let Some(addr) = addr {
-                object.insert("addr".into(), json!(addr.to_string()));
+                object.insert("addr".into(), json!(addr));
             }
             if let Some(origin) = origin {
                 object.insert("origin".into(), json!(origin));

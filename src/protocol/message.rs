@@ -1,7 +1,6 @@
 //! wsx's own message, close and event types: what `connect`, `serve` and the printer see
 //! instead of tungstenite's.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -98,7 +97,8 @@ pub enum Event {
     Open {
         url: String,
         subprotocol: Option<String>,
-        addr: Option<SocketAddr>,
+        /// In `serve`: the client's address (`unix` on a Unix socket).
+        addr: Option<String>,
         /// In `serve`: the `Origin` the client sent (browsers always do).
         origin: Option<String>,
     },

@@ -1,13 +1,11 @@
 //! One accepted TCP connection: the bounded opening handshake (with the plain-HTTP answers
 //! that come before an upgrade), then the client's session.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tokio::net::TcpStream;
-
 use super::hub::Pending;
+use super::workers::Socket;
 use super::{Server, exec};
 use crate::config::ServeMode;
 use crate::output::format::prefix_lines;
@@ -18,8 +16,15 @@ use crate::protocol::{BoxedTransport, Event, EventSink, Upgraded};
 /// The built-in test page, served for a plain `GET /` (no external assets).
 const PAGE: &str = include_str!("page.html");
 
-pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
-    let _ = stream.set_nodelay(true);
+pub async fn handle(server: Arc<Server>, socket: Socket) {
+    let addr = socket.peer();
+    let stream: BoxedTransport = match socket {
+        Socket::Tcp(stream, _) => {
+            let _ = stream.set_nodelay(true);
+            Box::new(stream)
+        }
+        Socket::Unix(stream) => Box::new(stream),
+    };
     let scheme = if server.tls.is_some() { "wss" } else { "ws" };
     let timeout = server.config.handshake_timeout;
     // The whole opening handshake is bounded, so a client that stalls (or sends nothing)
@@ -27,7 +32,7 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
     // Boxed, here and for --exec below: a task's allocation is as large as its largest state,
     // and the handshake (TLS included) and the exec machinery are much larger than what an
     // open connection keeps, which every one of thousands of idle connections would pay.
-    let opening = Box::pin(open(server.clone(), stream, addr));
+    let opening = Box::pin(open(server.clone(), stream, &addr));
     let opened = match tokio::time::timeout(timeout, opening).await {
         Ok(Some(opened)) => opened,
         Ok(None) => return,
@@ -50,13 +55,15 @@ pub async fn handle(server: Arc<Server>, stream: TcpStream, addr: SocketAddr) {
     } = opened;
 
     let (sender, mut outbox) = outbox(server.config.queue_messages, server.config.queue_bytes);
-    let id = server.hub.register(addr, path.clone(), sender.clone());
+    let id = server
+        .hub
+        .register(addr.clone(), path.clone(), sender.clone());
     server.printer.event(
         Some(id),
         &Event::Open {
             url: format!("{scheme}://{host}{path}"),
             subprotocol,
-            addr: Some(addr),
+            addr: Some(addr.clone()),
             origin,
         },
     );
@@ -135,9 +142,9 @@ impl Drop for Slot {
 }
 
 /// Reads the request and either answers it over plain HTTP (`None`) or upgrades it.
-async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<Opened> {
+async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<Opened> {
     let mut stream: BoxedTransport = match &server.tls {
-        Some(acceptor) => match acceptor.accept(tcp).await {
+        Some(acceptor) => match acceptor.accept(plain).await {
             Ok(tls) => Box::new(tls),
             Err(error) => {
                 server.printer.warn(&format!(
@@ -147,7 +154,7 @@ async fn open(server: Arc<Server>, tcp: TcpStream, addr: SocketAddr) -> Option<O
                 return None;
             }
         },
-        None => Box::new(tcp),
+        None => plain,
     };
     let request = match read_request(&mut stream).await {
         Ok(request) => request,
@@ -286,7 +293,7 @@ impl Refusal {
         }
     }
 
-    async fn send(self, server: &Server, stream: &mut BoxedTransport, addr: SocketAddr) {
+    async fn send(self, server: &Server, stream: &mut BoxedTransport, addr: &str) {
         let why = self.log.as_deref().unwrap_or(&self.body);
         server
             .printer

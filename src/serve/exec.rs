@@ -7,7 +7,6 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::net::SocketAddr;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
@@ -43,13 +42,13 @@ const STDERR_LINE_LIMIT: usize = 64 * 1024;
 /// upgrade, which consumes the request.
 pub fn command(
     program: &Program,
-    addr: SocketAddr,
+    addr: &str,
     request: &IncomingRequest,
 ) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(&program.path);
     command
         .args(&program.args)
-        .env("WSX_CLIENT_ADDR", addr.to_string())
+        .env("WSX_CLIENT_ADDR", addr)
         .env("WSX_PATH", request.path())
         .env("WSX_QUERY", request.query())
         .envs(header_variables(request.headers()));

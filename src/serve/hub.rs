@@ -5,7 +5,6 @@
 //! instead of being buffered without bound, and the others carry on.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -20,7 +19,7 @@ use crate::queue::{QueueError, Refused};
 pub const STALL_LIMIT: Duration = Duration::from_secs(2);
 
 struct Client {
-    addr: SocketAddr,
+    addr: String,
     path: String,
     outbox: OutboxSender,
     /// Set once the client was dropped for not reading: nothing more waits for it.
@@ -95,7 +94,8 @@ fn drop_stalled(id: u64, outbox: &OutboxSender, overflowed: &AtomicBool, printer
 #[derive(Debug, Clone)]
 pub struct ClientInfo {
     pub id: u64,
-    pub addr: SocketAddr,
+    /// `127.0.0.1:51234`, or `unix` for a client on a Unix socket.
+    pub addr: String,
     pub path: String,
 }
 
@@ -120,7 +120,7 @@ impl Hub {
     }
 
     /// Adds an upgraded client; ids count up from 1 and are never reused.
-    pub fn register(&self, addr: SocketAddr, path: String, outbox: OutboxSender) -> u64 {
+    pub fn register(&self, addr: String, path: String, outbox: OutboxSender) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.clients().insert(
             id,
@@ -150,7 +150,7 @@ impl Hub {
             .iter()
             .map(|(id, client)| ClientInfo {
                 id: *id,
-                addr: client.addr,
+                addr: client.addr.clone(),
                 path: client.path.clone(),
             })
             .collect()

@@ -14,12 +14,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 
-use tokio::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+
+use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 
-use crate::config::ServeConfig;
+use crate::config::{ListenAddr, ServeConfig};
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::protocol::SessionOptions;
@@ -45,14 +47,8 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         )?)),
         None => None,
     };
-    let target = format_host_port(&config.host, config.port);
-    let listener = TcpListener::bind((config.host.as_str(), config.port))
-        .await
-        .map_err(|error| Error::io(format!("cannot listen on {target}"), error))?;
-    let local = listener
-        .local_addr()
-        .map_err(|error| Error::io("cannot read the listening address", error))?;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
+    let (listener, listening) = Listener::bind(&config.listen, scheme).await?;
 
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel();
     let session = SessionOptions {
@@ -70,7 +66,8 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         origin_policy: policy::OriginPolicy {
             allowed: config.origins.clone(),
             guarded: config.mode.acts_for_operator(),
-            listening_on_loopback: local.ip().is_loopback(),
+            // A browser cannot reach a Unix socket, and its Host names nothing.
+            listening_on_loopback: listener.is_loopback(),
         },
         config,
     });
@@ -90,13 +87,13 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|error| Error::io("cannot watch for SIGTERM", error))?;
     // Only now, when nothing can fail any more: scripts take this line to mean "ready".
-    printer.notice(&format!("listening on {scheme}://{local}"));
+    printer.notice(&format!("listening on {listening}"));
     let _console = console::start(server.clone())?;
     let mut last_accept_warning = None;
     let stop = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => workers.assign(stream, addr, &server),
+                Ok(socket) => workers.assign(socket, &server),
                 Err(error) => {
                     // Out of descriptors and the like: report (once a second at most),
                     // breathe, keep serving the clients already connected.
@@ -112,7 +109,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
             _ = terminate.recv() => break Stop { code: 1001, reason: "server shutting down".into() },
         }
     };
-    drop(listener);
+    listener.close();
     server.hub.close_all(stop.code, &stop.reason);
     workers.finish(server.session.close_timeout).await;
     printer.flush();
@@ -140,6 +137,88 @@ fn accept_failure(error: &std::io::Error, open_file_limit: u64) -> String {
              raise the hard limit (ulimit -Hn) to serve more"
         ),
         _ => format!("accept failed: {}", crate::error::io_reason(error)),
+    }
+}
+
+/// The listening socket: TCP, or a Unix socket that is removed when the server stops.
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener, std::path::PathBuf),
+}
+
+impl Listener {
+    /// Binds, and says where (`ws://127.0.0.1:PORT` with the real port, or `unix:PATH`).
+    async fn bind(listen: &ListenAddr, scheme: &str) -> Result<(Listener, String)> {
+        match listen {
+            ListenAddr::Tcp { host, port } => {
+                let target = format_host_port(host, *port);
+                let listener = TcpListener::bind((host.as_str(), *port))
+                    .await
+                    .map_err(|error| Error::io(format!("cannot listen on {target}"), error))?;
+                let local = listener
+                    .local_addr()
+                    .map_err(|error| Error::io("cannot read the listening address", error))?;
+                Ok((Listener::Tcp(listener), format!("{scheme}://{local}")))
+            }
+            ListenAddr::Unix { path, mode } => {
+                let context = || format!("cannot listen on unix:{}", path.display());
+                remove_stale_socket(path).map_err(|error| Error::io(context(), error))?;
+                let listener =
+                    UnixListener::bind(path).map_err(|error| Error::io(context(), error))?;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode))
+                    .map_err(|error| Error::io(context(), error))?;
+                let shown = format!("unix:{}", path.display());
+                Ok((Listener::Unix(listener, path.clone()), shown))
+            }
+        }
+    }
+
+    fn is_loopback(&self) -> bool {
+        match self {
+            Listener::Tcp(listener) => listener
+                .local_addr()
+                .is_ok_and(|local| local.ip().is_loopback()),
+            Listener::Unix(..) => false,
+        }
+    }
+
+    async fn accept(&self) -> std::io::Result<workers::Socket> {
+        match self {
+            Listener::Tcp(listener) => {
+                let (stream, addr) = listener.accept().await?;
+                Ok(workers::Socket::Tcp(stream, addr))
+            }
+            Listener::Unix(listener, _) => {
+                let (stream, _) = listener.accept().await?;
+                Ok(workers::Socket::Unix(stream))
+            }
+        }
+    }
+
+    fn close(self) {
+        if let Listener::Unix(listener, path) = self {
+            drop(listener);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A socket file left by a server that is gone (nothing accepts on it) is removed; one that
+/// a live server holds, or any other file, is left alone and binding then fails.
+fn remove_stale_socket(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(metadata) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !metadata.file_type().is_socket() {
+        return Ok(());
+    }
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            "a server is already listening there",
+        )),
+        Err(_) => std::fs::remove_file(path),
     }
 }
 

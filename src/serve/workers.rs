@@ -4,19 +4,38 @@
 //! burst), which on small messages cost a fifth of the server's time; connections still
 //! spread over the threads, round-robin.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::{Server, connection};
 use crate::error::{Error, Result};
 
-type Accepted = (std::net::TcpStream, SocketAddr);
+/// An accepted connection on its way to a worker: a std socket, free of any runtime.
+pub enum Accepted {
+    Tcp(std::net::TcpStream, std::net::SocketAddr),
+    Unix(std::os::unix::net::UnixStream),
+}
+
+/// A connection as accepted, or as taken over by a worker's runtime.
+pub enum Socket {
+    Tcp(TcpStream, std::net::SocketAddr),
+    Unix(UnixStream),
+}
+
+impl Socket {
+    /// The client's address as logs and `/clients` show it.
+    pub fn peer(&self) -> String {
+        match self {
+            Socket::Tcp(_, addr) => addr.to_string(),
+            Socket::Unix(_) => UNIX_PEER.to_string(),
+        }
+    }
+}
 
 pub struct Workers {
     inboxes: Vec<mpsc::UnboundedSender<Accepted>>,
@@ -67,10 +86,17 @@ impl Workers {
     }
 
     /// Hands a freshly accepted connection to the next worker.
-    pub fn assign(&mut self, stream: TcpStream, addr: SocketAddr, server: &Server) {
+    pub fn assign(&mut self, socket: Socket, server: &Server) {
+        let addr = socket.peer();
         // Leaving this runtime's reactor; the worker registers it with its own.
-        let stream = match stream.into_std() {
-            Ok(stream) => stream,
+        let accepted = match socket {
+            Socket::Tcp(stream, addr) => {
+                stream.into_std().map(|stream| Accepted::Tcp(stream, addr))
+            }
+            Socket::Unix(stream) => stream.into_std().map(Accepted::Unix),
+        };
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
             Err(error) => {
                 server.printer.warn(&format!(
                     "{addr}: cannot hand the connection over: {}",
@@ -81,7 +107,7 @@ impl Workers {
         };
         let worker = self.next % self.inboxes.len();
         self.next = self.next.wrapping_add(1);
-        let _ = self.inboxes[worker].send((stream, addr));
+        let _ = self.inboxes[worker].send(accepted);
     }
 
     /// Lets the workers finish the connections they hold, for at most `grace`; then drops
@@ -104,6 +130,10 @@ impl Workers {
     }
 }
 
+/// How a client on a Unix socket is named where a TCP client shows its address: such
+/// peers are unnamed.
+pub const UNIX_PEER: &str = "unix";
+
 async fn work(
     server: Arc<Server>,
     mut accepted: mpsc::UnboundedReceiver<Accepted>,
@@ -114,15 +144,26 @@ async fn work(
     while accepting || !connections.is_empty() {
         tokio::select! {
             next = accepted.recv(), if accepting => match next {
-                Some((stream, addr)) => match TcpStream::from_std(stream) {
-                    Ok(stream) => {
-                        connections.spawn(connection::handle(server.clone(), stream, addr));
+                Some(accepted) => {
+                    let (socket, addr) = match accepted {
+                        Accepted::Tcp(stream, addr) => (
+                            TcpStream::from_std(stream).map(|stream| Socket::Tcp(stream, addr)),
+                            addr.to_string(),
+                        ),
+                        Accepted::Unix(stream) => {
+                            (UnixStream::from_std(stream).map(Socket::Unix), UNIX_PEER.to_string())
+                        }
+                    };
+                    match socket {
+                        Ok(socket) => {
+                            connections.spawn(connection::handle(server.clone(), socket));
+                        }
+                        Err(error) => server.printer.warn(&format!(
+                            "{addr}: cannot take the connection over: {}",
+                            crate::error::io_reason(&error)
+                        )),
                     }
-                    Err(error) => server.printer.warn(&format!(
-                        "{addr}: cannot take the connection over: {}",
-                        crate::error::io_reason(&error)
-                    )),
-                },
+                }
                 None => accepting = false,
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
