@@ -206,3 +206,39 @@ fn ctrl_c_closes_the_connection_properly() {
         assert!(status.expect("wsx exits").success(), "{signal}");
     }
 }
+
+#[test]
+fn an_unanswered_close_is_reported_in_pipe_mode_too() {
+    let addr = peers::spawn_ws_server(|ws| {
+        std::thread::sleep(Duration::from_secs(30));
+        drop(ws);
+    });
+    let output = run(&["connect", &format!("ws://{addr}/"), "--linger", "0"], b"");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        text(&output.stderr).contains("no answer to the Close within 5s"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn verbose_masks_cookies_as_it_masks_authorization() {
+    let server = Server::start(&["--echo"]);
+    let output = run(
+        &[
+            "connect",
+            &server.url,
+            "-v",
+            "-H",
+            "Cookie: session=s3cr3t",
+            "--auth",
+            "al:pa55",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cookie: ********"), "{stderr}");
+    assert!(stderr.contains("authorization: Basic ********"), "{stderr}");
+    assert!(!stderr.contains("s3cr3t") && !stderr.contains("YWw6cGE1NQ"), "{stderr}");
+}

@@ -244,3 +244,111 @@ fn a_dumb_terminal_gets_pipe_mode_instead_of_a_repl() {
     terminal.type_keys("\x04");
     assert!(terminal.wait_exit().success(), "{}", terminal.contents());
 }
+
+/// A server that accepts the upgrade and then neither reads nor answers anything.
+fn deaf_server() -> std::net::SocketAddr {
+    crate::support::peers::spawn_ws_server(|ws| {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(ws);
+    })
+}
+
+#[test]
+fn a_second_ctrl_c_while_the_close_waits_exits_at_once() {
+    // Reads the raw bytes after the upgrade and reports the first frame (the Close), which it
+    // never answers.
+    let (frames_tx, frames) = std::sync::mpsc::channel();
+    let addr = crate::support::peers::spawn_ws_server(move |mut ws| {
+        use std::io::Read;
+        let mut byte = [0u8; 1];
+        if ws.get_mut().read(&mut byte).is_ok() {
+            let _ = frames_tx.send(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let mut terminal = Terminal::spawn(&["connect", &format!("ws://{addr}/"), "--no-color"]);
+    terminal.wait_for("connected to");
+    // The first Ctrl-C leaves the prompt and sends the Close.
+    terminal.type_keys("\x03");
+    frames
+        .recv_timeout(crate::support::DEADLINE)
+        .expect("the Close reaches the server");
+    terminal.type_keys("\x03");
+    let status = terminal.wait_exit();
+    assert_eq!(status.code(), Some(130), "screen:\n{}", terminal.contents());
+}
+
+#[test]
+fn an_unanswered_close_is_reported_at_the_prompt() {
+    let addr = deaf_server();
+    let mut terminal = Terminal::spawn(&["connect", &format!("ws://{addr}/"), "--no-color"]);
+    terminal.wait_for("connected to");
+    terminal.type_keys("/quit\r");
+    terminal.wait_for("no answer to the Close within 5s");
+    assert!(terminal.wait_exit().success());
+}
+
+#[test]
+fn save_expands_home_and_does_not_overwrite_unless_asked() {
+    let server = Server::start(&["--echo"]);
+    let home = scratch_dir();
+    let home_text = home.display().to_string();
+    let terminal = Terminal::spawn_with_env(
+        &["connect", &server.url, "--no-color"],
+        &[("HOME", &home_text)],
+    );
+    terminal.wait_for(PROMPT_READY);
+    terminal.type_keys("/save ~/session.jsonl\r");
+    terminal.wait_for("saved 1 events to ~/session.jsonl");
+    let first = std::fs::read_to_string(home.join("session.jsonl")).unwrap();
+    terminal.type_keys("more\r");
+    terminal.wait_for("< more");
+    terminal.type_keys("/save ~/session.jsonl\r");
+    terminal.wait_for("~/session.jsonl exists; /save! ~/session.jsonl replaces it");
+    assert_eq!(
+        std::fs::read_to_string(home.join("session.jsonl")).unwrap(),
+        first
+    );
+    terminal.type_keys("/save! ~/session.jsonl\r");
+    terminal.wait_for("saved 3 events to ~/session.jsonl");
+    assert_eq!(
+        std::fs::read_to_string(home.join("session.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn ping_shows_the_round_trip_of_its_pong_without_p() {
+    let server = Server::start(&["--echo"]);
+    let terminal = Terminal::spawn(&["connect", &server.url, "--no-color"]);
+    terminal.wait_for(PROMPT_READY);
+    terminal.type_keys("/ping are you there\r");
+    terminal.wait_until("the pong with its round trip", |screen| {
+        screen
+            .lines()
+            .any(|line| line.contains("pong are you there in ") && line.trim_end().ends_with(" ms"))
+    });
+}
+
+#[test]
+fn kick_sends_its_code_and_reason() {
+    let terminal = Terminal::spawn(&["serve", "127.0.0.1:0", "--no-color"]);
+    terminal.wait_for("listening on ws://127.0.0.1:");
+    let screen = terminal.contents();
+    let url = screen
+        .split_whitespace()
+        .find(|word| word.starts_with("ws://127.0.0.1:"))
+        .unwrap()
+        .to_string();
+    let mut client = crate::support::Client::start(&[&url, "--jsonl"]);
+    terminal.wait_for("[1] * connected from");
+    terminal.type_keys("/kick 1 4000 bye now\r");
+    let close: Value = serde_json::from_str(&client.stdout.wait_for("\"close\"")).unwrap();
+    assert_eq!(
+        (close["code"].as_u64(), close["reason"].as_str()),
+        (Some(4000), Some("bye now"))
+    );
+}

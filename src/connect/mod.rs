@@ -6,6 +6,7 @@ mod repl;
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::signal::unix::{SignalKind, signal};
@@ -15,8 +16,9 @@ use tokio::task::JoinHandle;
 use crate::config::ConnectConfig;
 use crate::error::{Error, Result};
 use crate::output::Printer;
+use crate::output::format::describe_close;
 use crate::output::sanitize::escape_line;
-use crate::protocol::message::{describe_close, is_normal_close};
+use crate::protocol::message::is_normal_close;
 use crate::protocol::session::{self, outbox};
 use crate::protocol::{Command, Ending, Event, EventSink, OutboxSender, Side};
 
@@ -61,7 +63,8 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
         printer: printer.clone(),
         jsonl: config.output.jsonl,
     };
-    let mut interrupted = close_on_signal(sender.clone())?;
+    let closing = Arc::new(AtomicBool::new(false));
+    let mut interrupted = close_on_signal(sender.clone(), closing.clone())?;
     // Input starts once the first connection is up; the queue then outlives reconnects.
     let mut _terminal = None;
     let mut input_task = None;
@@ -72,7 +75,8 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
     loop {
         let first_connection = !input_started;
         if !input_started && config.interactive {
-            let (terminal, task) = repl::start(&config, sender.clone(), printer.clone())?;
+            let (terminal, task) =
+                repl::start(&config, sender.clone(), printer.clone(), closing.clone())?;
             _terminal = Some(terminal);
             input_task = Some(task);
         } else if !input_started {
@@ -160,8 +164,12 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
 }
 
 /// Ctrl-C or SIGTERM closes the connection properly (1000) instead of leaving the peer to
-/// find it gone; a second one ends wsx at once. The receiver changes at the first.
-fn close_on_signal(sender: OutboxSender) -> Result<watch::Receiver<bool>> {
+/// find it gone; another one, or the first once the close is under way (Ctrl-C at the REPL
+/// prompt already asked for it), ends wsx at once. The receiver changes at the first.
+fn close_on_signal(
+    sender: OutboxSender,
+    closing: Arc<AtomicBool>,
+) -> Result<watch::Receiver<bool>> {
     // Registered here, not in the task: from now on the signals no longer kill wsx.
     let watch_for = |kind: SignalKind| {
         signal(kind).map_err(|error| Error::io("cannot watch for signals", error))
@@ -174,11 +182,13 @@ fn close_on_signal(sender: OutboxSender) -> Result<watch::Receiver<bool>> {
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-        let _ = interrupted.send(true);
-        let _ = sender.control(Command::normal_close());
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
+        if !closing.swap(true, Ordering::Relaxed) {
+            let _ = interrupted.send(true);
+            let _ = sender.control(Command::normal_close());
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
         }
         // 128 + SIGINT, as shells report an interrupted command.
         std::process::exit(130);
@@ -246,10 +256,9 @@ fn backoff(failures: u32) -> Duration {
 
 fn describe_ending(ending: &Ending) -> String {
     match ending {
-        Ending::Peer { code, reason } => format!(
-            "closed by peer with {}",
-            describe_close(*code, &escape_line(reason))
-        ),
+        Ending::Peer { code, reason } => {
+            format!("closed by peer with {}", describe_close(*code, reason))
+        }
         Ending::Lost(detail) => format!("connection lost: {} (1006)", escape_line(detail)),
         Ending::Failed(violation) => format!(
             "{}; closed the connection with {}",

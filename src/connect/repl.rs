@@ -1,6 +1,7 @@
 //! The interactive side of `connect`: typed lines and slash commands become frames.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use tokio::task::JoinHandle;
@@ -20,6 +21,7 @@ pub fn start(
     config: &ConnectConfig,
     sender: OutboxSender,
     printer: Arc<Printer>,
+    closing: Arc<AtomicBool>,
 ) -> Result<(TerminalGuard, JoinHandle<()>)> {
     let (mut lines, terminal) =
         repl::start(printer.clone(), "> ".to_string(), command::names(false))
@@ -39,12 +41,18 @@ pub fn start(
                     continue;
                 }
             };
-            if let Some(command) = to_session_command(command, binary, &printer)
-                && sender.send(command).await.is_err()
-            {
+            let Some(command) = to_session_command(command, binary, &printer) else {
+                continue;
+            };
+            if matches!(command, Command::Close { .. }) {
+                // The close is under way: the next Ctrl-C should not wait for it.
+                closing.store(true, Ordering::Relaxed);
+            }
+            if sender.send(command).await.is_err() {
                 return;
             }
         }
+        closing.store(true, Ordering::Relaxed);
         let _ = sender.send(Command::normal_close()).await;
     });
     Ok((terminal, task))
@@ -75,8 +83,8 @@ fn to_session_command(command: ReplCommand, binary: bool, printer: &Printer) -> 
             printer.info(&command::help(false));
             return None;
         }
-        ReplCommand::Save(path) => {
-            repl::save_transcript(printer, &path);
+        ReplCommand::Save { path, overwrite } => {
+            repl::save_transcript(printer, &path, overwrite);
             return None;
         }
         ReplCommand::To { .. } | ReplCommand::Clients | ReplCommand::Kick { .. } => return None,

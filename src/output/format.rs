@@ -1,14 +1,14 @@
 //! Pure formatters: from an event to the text a person or a program reads.
 
 use std::borrow::Cow;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::payload::{hex_dump, pretty_json};
 use super::sanitize::{escape_for_terminal, escape_line};
-use crate::protocol::message::describe_close;
+use crate::protocol::message::close_code_name;
 use crate::protocol::{Event, Payload, Side};
 
 /// What kind of line this is, so the printer can color it.
@@ -72,8 +72,16 @@ pub fn human(event: &Event, layout: Layout) -> HumanLine {
         Event::Message(payload) => (Tone::Received, payload_for_people(payload, layout)),
         Event::Ping(data) => (Tone::Info, format!("ping{}", control_data(data))),
         Event::Pong(data) => (Tone::Info, format!("pong{}", control_data(data))),
+        Event::PingAnswered { data, rtt } => (
+            Tone::Info,
+            format!(
+                "pong{} in {:.1} ms",
+                control_data(data),
+                rtt.as_secs_f64() * 1000.0
+            ),
+        ),
         Event::Close { code, reason, by } => {
-            let what = describe_close(*code, &escape_line(reason));
+            let what = describe_close(*code, reason);
             match by {
                 Side::Peer => (Tone::Info, format!("closed by peer: {what}")),
                 Side::Local => (Tone::Info, format!("closed: {what}")),
@@ -83,6 +91,7 @@ pub fn human(event: &Event, layout: Layout) -> HumanLine {
             Tone::Error,
             format!("no pong within {}s", every.as_secs_f64()),
         ),
+        Event::CloseUnanswered(wait) => (Tone::Error, close_unanswered(*wait)),
         Event::Violation(violation) => (
             Tone::Error,
             escape_line(&crate::error::describe_violation(violation)),
@@ -129,6 +138,19 @@ fn control_data(data: &[u8]) -> String {
         Ok(text) => format!(" {}", escape_line(text)),
         Err(_) => format!(" [{}]", spaced_hex(data)),
     }
+}
+
+/// "1000 (normal)" or "4000 (private) \"bye\"".
+pub fn describe_close(code: Option<u16>, reason: &str) -> String {
+    let mut text = match code {
+        Some(code) => format!("{code} ({})", close_code_name(code)),
+        None => "no status code".to_string(),
+    };
+    if !reason.is_empty() {
+        // Escaped once, here: the reason is the peer's text.
+        text.push_str(&format!(" \"{}\"", escape_line(reason)));
+    }
+    text
 }
 
 /// How pipe mode writes received binary messages (`--binary-output`).
@@ -216,9 +238,12 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
         Event::Open { .. } => "open",
         Event::Message(_) => "message",
         Event::Ping(_) => "ping",
-        Event::Pong(_) => "pong",
+        Event::Pong(_) | Event::PingAnswered { .. } => "pong",
         Event::Close { .. } => "close",
-        Event::MissedPong(_) | Event::Violation(_) | Event::Error(_) => "error",
+        Event::MissedPong(_)
+        | Event::CloseUnanswered(_)
+        | Event::Violation(_)
+        | Event::Error(_) => "error",
     };
     object.insert("event".into(), Value::String(name.into()));
     if let Some(client) = client {
@@ -252,6 +277,10 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
         Event::Ping(data) | Event::Pong(data) => {
             object.insert("data".into(), json!(base64_encode(data)));
         }
+        Event::PingAnswered { data, rtt } => {
+            object.insert("data".into(), json!(base64_encode(data)));
+            object.insert("rtt_ms".into(), json!(rtt.as_secs_f64() * 1000.0));
+        }
         Event::Close { code, reason, by } => {
             object.insert("code".into(), json!(code));
             object.insert("reason".into(), json!(reason));
@@ -263,6 +292,9 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
                 json!(format!("no pong within {}s", every.as_secs_f64())),
             );
         }
+        Event::CloseUnanswered(wait) => {
+            object.insert("message".into(), json!(close_unanswered(*wait)));
+        }
         Event::Violation(violation) => {
             let message = crate::error::describe_violation(violation);
             object.insert("message".into(), json!(message));
@@ -272,6 +304,10 @@ fn jsonl_object(event: &Event, ts: SystemTime, client: Option<u64>) -> Map<Strin
         }
     }
     object
+}
+
+fn close_unanswered(wait: Duration) -> String {
+    format!("no answer to the Close within {}s", wait.as_secs_f64())
 }
 
 /// The `"by"` field of a JSONL close event.
@@ -329,6 +365,16 @@ mod tests {
         assert_eq!(
             jsonl(&open, at(), None),
             r#"{"ts":"2026-09-21T14:13:20.123Z","event":"open","url":"ws://h/","subprotocol":null}"#
+        );
+    }
+
+    #[test]
+    fn close_descriptions_escape_the_reason_once() {
+        assert_eq!(describe_close(Some(4000), "bye"), "4000 (private) \"bye\"");
+        assert_eq!(describe_close(None, ""), "no status code");
+        assert_eq!(
+            describe_close(Some(1000), "a\x1b[2Jb"),
+            "1000 (normal) \"a\\x1b[2Jb\""
         );
     }
 

@@ -119,7 +119,12 @@ impl Printer {
 
     /// Reports an event of the connection (`client` is the id in `serve`).
     pub fn event(&self, client: Option<u64>, event: &Event) {
-        let is_control = matches!(event, Event::Ping(_) | Event::Pong(_));
+        let is_control = match event {
+            Event::Ping(_) | Event::Pong(_) => true,
+            // The answer to a /ping the person typed is shown whether or not -P asked.
+            Event::PingAnswered { .. } => !self.in_repl(),
+            _ => false,
+        };
         if is_control && !self.options.show_ping_pong {
             return;
         }

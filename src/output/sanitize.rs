@@ -10,7 +10,7 @@ pub fn escape_for_terminal(text: &str) -> String {
             '\n' | '\t' => out.push(c),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => push_escape(&mut out, c),
-            c if is_bidi_control(c) => push_escape(&mut out, c),
+            c if is_bidi_control(c) || is_invisible(c) => push_escape(&mut out, c),
             c => out.push(c),
         }
     }
@@ -31,6 +31,16 @@ fn push_escape(out: &mut String, c: char) {
     } else {
         out.push_str(&format!("\\u{{{code:04x}}}"));
     }
+}
+
+/// Characters that print as nothing (zero-width spaces and joiners, the word joiner, the
+/// byte-order mark) or break lines on their own: a peer could hide text in them or make two
+/// different strings look the same.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2028}' | '\u{2029}' | '\u{2060}' | '\u{FEFF}'
+    )
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -54,5 +64,10 @@ mod tests {
         assert_eq!(escape_for_terminal("two\nlines"), "two\nlines");
         assert_eq!(escape_line("two\nlines"), "two\\nlines");
         assert_eq!(escape_for_terminal("\u{9b}"), "\\x9b");
+        assert_eq!(
+            escape_for_terminal("a\u{200B}b\u{FEFF}"),
+            "a\\u{200b}b\\u{feff}"
+        );
+        assert_eq!(escape_for_terminal("x\u{2066}y"), "x\\u{2066}y");
     }
 }

@@ -293,6 +293,9 @@ fn write_headers(out: &mut String, headers: &http::HeaderMap) {
             if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
                 let scheme = value.split(' ').next().unwrap_or("");
                 format!("{scheme} ********")
+            } else if name == http::header::COOKIE || name == http::header::SET_COOKIE {
+                // Session cookies are credentials too.
+                "********".to_string()
             } else {
                 value.to_string()
             };

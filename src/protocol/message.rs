@@ -105,6 +105,11 @@ pub enum Event {
     Message(Payload),
     Ping(Bytes),
     Pong(Bytes),
+    /// The pong that answered a ping wsx was asked to send (`/ping`), with the round trip.
+    PingAnswered {
+        data: Bytes,
+        rtt: Duration,
+    },
     /// The close handshake finished (or was cut short); `code` is None for 1005 (no status).
     Close {
         code: Option<u16>,
@@ -113,6 +118,8 @@ pub enum Event {
     },
     /// A ping went unanswered for a whole interval.
     MissedPong(Duration),
+    /// wsx sent a Close and the peer did not answer it within this long.
+    CloseUnanswered(Duration),
     /// The peer broke the protocol or a limit; wsx closes with the violation's code.
     Violation(Violation),
     Error(String),
@@ -196,18 +203,6 @@ pub fn close_code_name(code: u16) -> &'static str {
     }
 }
 
-/// "1000 (normal)" or "4000 (private) \"bye\"".
-pub fn describe_close(code: Option<u16>, reason: &str) -> String {
-    let mut text = match code {
-        Some(code) => format!("{code} ({})", close_code_name(code)),
-        None => "no status code".to_string(),
-    };
-    if !reason.is_empty() {
-        text.push_str(&format!(" {reason:?}"));
-    }
-    text
-}
-
 pub(crate) fn close_frame(code: u16, reason: &str) -> CloseFrame {
     CloseFrame {
         code: CloseCode::from(code),
@@ -262,7 +257,5 @@ mod tests {
         assert!(!is_sendable_close_code(999));
         assert!(is_normal_close(None));
         assert!(!is_normal_close(Some(1011)));
-        assert_eq!(describe_close(Some(4000), "bye"), "4000 (private) \"bye\"");
-        assert_eq!(describe_close(None, ""), "no status code");
     }
 }

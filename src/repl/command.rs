@@ -18,8 +18,11 @@ pub enum ReplCommand {
     },
     Quit,
     Help,
-    /// Write the transcript so far to this file.
-    Save(String),
+    /// Write the transcript so far to this file (`/save!`: replacing one that exists).
+    Save {
+        path: String,
+        overwrite: bool,
+    },
     /// serve only: send to one client.
     To {
         client: u64,
@@ -31,6 +34,7 @@ pub enum ReplCommand {
     Kick {
         client: u64,
         code: u16,
+        reason: String,
     },
 }
 
@@ -59,7 +63,7 @@ pub fn is_multi(line: &str) -> bool {
 
 /// The commands Tab completes, in the order `/help` lists them (aliases left out).
 pub fn names(serve: bool) -> Vec<&'static str> {
-    let mut names = vec!["/binary", "/ping", "/pong", "/multi", "/save"];
+    let mut names = vec!["/binary", "/ping", "/pong", "/multi", "/save", "/save!"];
     if serve {
         names.extend(["/to", "/clients", "/kick"]);
     }
@@ -92,8 +96,11 @@ pub fn parse(line: &str) -> Result<ReplCommand, String> {
         }
         "binary" | "bin" => parse_binary(rest).map(ReplCommand::Binary),
         "close" => parse_close(rest),
-        "save" if rest.is_empty() => Err("/save needs a file name: /save FILE".into()),
-        "save" => Ok(ReplCommand::Save(rest.trim_end().to_string())),
+        "save" | "save!" if rest.is_empty() => Err("/save needs a file name: /save FILE".into()),
+        "save" | "save!" => Ok(ReplCommand::Save {
+            path: rest.trim_end().to_string(),
+            overwrite: name == "save!",
+        }),
         "to" if !rest.trim().contains(' ') => {
             Err("/to needs a client and a message: /to 2 hello".into())
         }
@@ -106,13 +113,21 @@ pub fn parse(line: &str) -> Result<ReplCommand, String> {
         }
         "clients" | "list" => Ok(ReplCommand::Clients),
         "kick" => {
-            let mut words = rest.split_whitespace();
-            let client = parse_client(words.next().unwrap_or(""))?;
-            let code = match words.next() {
-                Some(code) => parse_code(code)?,
-                None => 1000,
+            let (id, rest) = rest
+                .trim_start()
+                .split_once(' ')
+                .unwrap_or((rest.trim(), ""));
+            let client = parse_client(id)?;
+            // As /close: the code, then the rest of the line as the reason.
+            let (code, reason) = match parse_close(rest)? {
+                ReplCommand::Close { code, reason } => (code, reason),
+                _ => (1000, String::new()),
             };
-            Ok(ReplCommand::Kick { client, code })
+            Ok(ReplCommand::Kick {
+                client,
+                code,
+                reason,
+            })
         }
         "" => Err("empty command; type //text to send a line starting with /".into()),
         other => Err(format!("unknown command /{other} (try /help)")),
@@ -189,16 +204,17 @@ pub fn help(serve: bool) -> String {
          \x20 <text>                 send a text message (to every client in serve)\n\
          \x20 //text                 send a text message that starts with /\n\
          \x20 /binary <hex>          send a binary message (or /binary b64:<data>)\n\
-         \x20 /ping [text]           send a ping\n\
+         \x20 /ping [text]           send a ping; its pong shows the round trip\n\
          \x20 /pong [text]           send an unsolicited pong\n\
          \x20 /multi                 type a message of several lines; an empty line sends it\n\
-         \x20 /save FILE             write the session so far to FILE as JSON lines\n",
+         \x20 /save FILE             write the session so far to FILE as JSON lines\n\
+         \x20 /save! FILE            the same, replacing FILE if it exists\n",
     );
     if serve {
         text.push_str(
             "  /to <id> <text>        send to one client\n\
              \x20 /clients               list connected clients\n\
-             \x20 /kick <id> [code]      close one client (default 1000)\n\
+             \x20 /kick <id> [code [reason]] close one client (default 1000)\n\
              \x20 /close [code [reason]] close every client and stop\n",
         );
     } else {
@@ -296,13 +312,40 @@ mod tests {
             parse("/kick 3 4001"),
             Ok(ReplCommand::Kick {
                 client: 3,
-                code: 4001
+                code: 4001,
+                reason: String::new()
+            })
+        );
+        assert_eq!(
+            parse("/kick 3 4000 bye now"),
+            Ok(ReplCommand::Kick {
+                client: 3,
+                code: 4000,
+                reason: "bye now".into()
+            })
+        );
+        assert_eq!(
+            parse("/kick 2"),
+            Ok(ReplCommand::Kick {
+                client: 2,
+                code: 1000,
+                reason: String::new()
             })
         );
         assert!(parse("/kick x").is_err());
         assert_eq!(
             parse("/save /tmp/my session.jsonl"),
-            Ok(ReplCommand::Save("/tmp/my session.jsonl".into()))
+            Ok(ReplCommand::Save {
+                path: "/tmp/my session.jsonl".into(),
+                overwrite: false
+            })
+        );
+        assert_eq!(
+            parse("/save! x.jsonl"),
+            Ok(ReplCommand::Save {
+                path: "x.jsonl".into(),
+                overwrite: true
+            })
         );
         assert!(parse("/save").is_err());
         assert!(parse("/nope").is_err());

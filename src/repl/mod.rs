@@ -7,7 +7,7 @@ pub mod command;
 
 use std::io::Write;
 use std::os::fd::AsFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use nix::sys::termios::{SetArg, Termios, tcgetattr, tcsetattr};
@@ -194,14 +194,32 @@ pub fn start(
     Ok((lines_rx, guard))
 }
 
-/// `/save FILE`, reported at the prompt.
-pub fn save_transcript(printer: &Printer, path: &str) {
-    match printer.save_transcript(Path::new(path)) {
+/// `/save FILE` (`~/` is the home directory), reported at the prompt. An existing file is
+/// kept unless `/save!` asked to replace it.
+pub fn save_transcript(printer: &Printer, path: &str, overwrite: bool) {
+    let expanded = expand_home(path);
+    if !overwrite && expanded.exists() {
+        printer.warn(&format!(
+            "{path} exists; /save! {path} replaces it, or choose another name"
+        ));
+        return;
+    }
+    match printer.save_transcript(&expanded) {
         Ok(Saved { lines, dropped: 0 }) => printer.info(&format!("saved {lines} events to {path}")),
         Ok(Saved { lines, dropped }) => printer.info(&format!(
             "saved the last {lines} events to {path} ({dropped} older ones were not kept)"
         )),
         Err(error) => printer.warn(&format!("cannot write {path}: {}", io_reason(&error))),
+    }
+}
+
+/// `~` and `~/…` as the shell would read them.
+fn expand_home(path: &str) -> PathBuf {
+    let home = || dirs::home_dir().unwrap_or_default();
+    match path.strip_prefix('~') {
+        Some("") => home(),
+        Some(rest) if rest.starts_with('/') => home().join(rest.trim_start_matches('/')),
+        _ => PathBuf::from(path),
     }
 }
 

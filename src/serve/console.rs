@@ -167,14 +167,18 @@ fn run_command(server: &Server, command: ReplCommand, pending: &mut Pending) {
                 printer.info(&format!("[{}] {} {}", client.id, client.addr, client.path));
             }
         }
-        ReplCommand::Kick { client, code } => {
-            if !server.hub.close(client, code, "") {
+        ReplCommand::Kick {
+            client,
+            code,
+            reason,
+        } => {
+            if !server.hub.close(client, code, &reason) {
                 printer.warn(&format!("no client {client} (see /clients)"));
             }
         }
         ReplCommand::Close { code, reason } => server.request_stop(code, &reason),
         ReplCommand::Quit => server.request_stop(1000, ""),
         ReplCommand::Help => printer.info(&command::help(true)),
-        ReplCommand::Save(path) => repl::save_transcript(printer, &path),
+        ReplCommand::Save { path, overwrite } => repl::save_transcript(printer, &path, overwrite),
     }
 }

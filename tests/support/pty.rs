@@ -38,7 +38,18 @@ impl Terminal {
         };
         let pty = openpty(Some(&size), None).expect("openpty");
         let slave = pty.slave;
-        let child = wsx()
+        // Through `setsid -c`, so the pty becomes wsx's controlling terminal as a real one
+        // is: Ctrl-C outside the line editor is a SIGINT, as a person's would be.
+        let base = wsx();
+        let mut command = std::process::Command::new("setsid");
+        command.arg("-c").arg(base.get_program());
+        for (name, value) in base.get_envs() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let child = command
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::from(slave.try_clone().unwrap()))

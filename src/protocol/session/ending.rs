@@ -87,10 +87,8 @@ where
     }
 
     pub(super) fn close_timed_out(&mut self) -> Flow {
-        self.sink.event(Event::Error(format!(
-            "the peer did not answer the Close within {}s",
-            self.options.close_timeout.as_secs_f64()
-        )));
+        self.sink
+            .event(Event::CloseUnanswered(self.options.close_timeout));
         let (code, reason) = self
             .closing
             .take()

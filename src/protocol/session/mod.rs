@@ -129,6 +129,8 @@ struct Session<'a, S, K> {
     linger: Option<(Duration, Instant)>,
     /// A data message was sent and none has arrived since.
     unanswered: bool,
+    /// The last ping the outbox asked for, and when it went out: its pong is timed.
+    asked_ping: Option<(Bytes, Instant)>,
 }
 
 /// Runs a server connection. While the client is silent and nothing is queued for it, the
@@ -193,6 +195,7 @@ where
         stash: None,
         linger: None,
         unanswered: false,
+        asked_ping: None,
     };
     let mut pinger = options
         .ping_interval
@@ -323,7 +326,17 @@ where
             }
             Some(Ok(Message::Pong(data))) => {
                 self.awaiting_pong = false;
-                self.sink.event(Event::Pong(data));
+                let event = match self.asked_ping.take() {
+                    Some((sent, at)) if sent == data => Event::PingAnswered {
+                        data,
+                        rtt: at.elapsed(),
+                    },
+                    other => {
+                        self.asked_ping = other;
+                        Event::Pong(data)
+                    }
+                };
+                self.sink.event(event);
                 return Received::Taken;
             }
             Some(Ok(Message::Frame(_))) => return Received::Taken,
@@ -403,7 +416,10 @@ where
                 self.linger = Some((quiet, Instant::now() + quiet));
                 return Flow::Continue;
             }
-            Command::Ping(data) => Message::Ping(data),
+            Command::Ping(data) => {
+                self.asked_ping = Some((data.clone(), Instant::now()));
+                Message::Ping(data)
+            }
             Command::Pong(data) => Message::Pong(data),
             Command::Close { code, reason } => {
                 if self.closing.is_some() {
@@ -435,7 +451,14 @@ where
             self.sink.event(Event::MissedPong(every));
         }
         self.awaiting_pong = true;
-        self.command(Command::Ping(Bytes::from_static(b"wsx")))
-            .await
+        if self.closing.is_none()
+            && self
+                .feed(Message::Ping(Bytes::from_static(b"wsx")))
+                .await
+                .is_ok()
+        {
+            self.unflushed = true;
+        }
+        Flow::Continue
     }
 }

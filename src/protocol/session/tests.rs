@@ -278,10 +278,11 @@ async fn a_missing_pong_is_reported_and_a_silent_peer_times_out_the_close() {
         "{:?}",
         sink.events
     );
-    assert!(sink.events.iter().any(|event| matches!(
-        event,
-        Event::Error(message) if message.contains("did not answer the Close")
-    )));
+    assert!(
+        sink.events
+            .iter()
+            .any(|event| matches!(event, Event::CloseUnanswered(_)))
+    );
 }
 
 #[tokio::test]
