@@ -425,7 +425,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__serve)
-            opts="-s -b -x -n -w -P -t -v -q -h --socket-mode --echo --broadcast --exec --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
+            opts="-s -b -n -w -P -t -v -q -x -h --socket-mode --echo --broadcast --exec --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --binary --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --execute --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,14 +475,6 @@ _wsx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --execute)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -x)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -512,6 +504,14 @@ _wsx() {
                     return 0
                     ;;
                 --max-frame-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --execute)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

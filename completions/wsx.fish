@@ -114,7 +114,6 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l threads -d 'Threads th
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
-complete -c wsx -n "__fish_wsx_using_subcommand serve" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -123,6 +122,7 @@ hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -s x -l execute -d 'Greet every new client with this message (repeatable; @FILE sends a file\'s content)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l echo -d 'Send every message back to its sender'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l broadcast -d 'Relay every message to every other client'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
@@ -147,7 +147,6 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l threads -d 'Threads that r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
-complete -c wsx -n "__fish_wsx_using_subcommand s" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -156,6 +155,7 @@ hex\t''
 base64\t''"
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-message-size -d 'Close with 1009 when an incoming message is larger than this' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-frame-size -d 'Close with 1009 when an incoming frame is larger than this (a message may span several)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -s x -l execute -d 'Greet every new client with this message (repeatable; @FILE sends a file\'s content)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l echo -d 'Send every message back to its sender'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l broadcast -d 'Relay every message to every other client'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'

@@ -45,6 +45,9 @@ pub enum Command {
     /// Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)
     #[command(
         visible_alias = "s",
+        mut_arg("execute", |arg| arg.help(
+            "Greet every new client with this message (repeatable; @FILE sends a file's content)"
+        )),
         after_help = "Examples:\n  wsx serve                      console on ws://127.0.0.1:8080\n  wsx serve 0 --echo             echo server on a free port\n  wsx serve 9000 --broadcast     chat relay\n  wsx serve [::1]:9000 -s chat   accept subprotocol 'chat'\n  wsx serve --exec -- ./bot.sh   run ./bot.sh for each client"
     )]
     Serve(ServeArgs),
@@ -385,10 +388,31 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
                 .iter()
                 .any(|scheme| lower.starts_with(scheme))
         });
-    if has_url || is_host_and_port(first) {
+    // `wsx ftp://host` too: connect then names the scheme it does not support.
+    let other_scheme = first.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if has_url || other_scheme || is_host_and_port(first) {
         args.insert(1, "connect".into());
     }
     args
+}
+
+/// For `wsx localhost` or `wsx example.com`: a host name where a command was expected, said
+/// in one line with the command that was probably meant.
+pub fn bare_host_hint(args: &[OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    let looks_like_host = first == "localhost"
+        || (first.contains('.')
+            && !first.starts_with(['-', '.'])
+            && first
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
+    looks_like_host
+        .then(|| format!("'{first}' is not a command; to connect to it: wsx connect ws://{first}/"))
 }
 
 /// `localhost:8080`, `example.com:443/path`: a name and a port, no scheme.
@@ -525,6 +549,20 @@ mod tests {
         // A mistyped subcommand stays an error.
         let args = normalize_args(vec!["wsx".into(), "conect".into()]);
         assert_eq!(args, vec!["wsx", "conect"]);
+        let args = normalize_args(vec!["wsx".into(), "ftp://h/".into()]);
+        assert_eq!(args, vec!["wsx", "connect", "ftp://h/"]);
+    }
+
+    #[test]
+    fn a_bare_host_name_gets_a_hint() {
+        let hint = |arg: &str| bare_host_hint(&["wsx".into(), arg.into()]);
+        assert_eq!(
+            hint("localhost").as_deref(),
+            Some("'localhost' is not a command; to connect to it: wsx connect ws://localhost/")
+        );
+        assert!(hint("example.com").is_some());
+        assert!(hint("conect").is_none());
+        assert!(hint("serve").is_none());
     }
 
     #[test]

@@ -6,7 +6,20 @@ use clap::Parser;
 use wsx::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(cli::normalize_args(std::env::args_os().collect()));
+    let args = cli::normalize_args(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap's "unrecognized subcommand" for `wsx localhost` helps nobody.
+            if error.kind() == clap::error::ErrorKind::InvalidSubcommand
+                && let Some(hint) = cli::bare_host_hint(&args)
+            {
+                eprintln!("wsx: {hint}");
+                return ExitCode::from(2);
+            }
+            error.exit()
+        }
+    };
     match wsx::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -47,8 +47,21 @@ pub fn load_certs(path: &str) -> Result<Vec<CertificateDer<'static>>> {
 }
 
 pub fn load_key(path: &str) -> Result<PrivateKeyDer<'static>> {
-    PrivateKeyDer::from_pem_file(Path::new(path))
-        .map_err(|error| Error::Usage(format!("cannot read a private key from {path}: {error}")))
+    PrivateKeyDer::from_pem_file(Path::new(path)).map_err(|error| {
+        // An encrypted key has its own PEM label, which the reader does not take.
+        let encrypted = std::fs::read_to_string(path).is_ok_and(|pem| {
+            pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+                || pem.contains("Proc-Type: 4,ENCRYPTED")
+        });
+        if encrypted {
+            Error::Usage(format!(
+                "{path} holds an encrypted private key, which wsx cannot use; decrypt it first \
+                 (openssl pkey -in {path} -out plain.key)"
+            ))
+        } else {
+            Error::Usage(format!("cannot read a private key from {path}: {error}"))
+        }
+    })
 }
 
 fn roots_from_file(path: &str) -> Result<RootCertStore> {
@@ -191,6 +204,21 @@ fn certificate_problem(problem: &CertificateError, host: &str) -> String {
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
             "is not valid yet".to_string()
         }
+        CertificateError::NotValidForNameContext { presented, .. } if !presented.is_empty() => {
+            // webpki presents the names in their debug form: `DnsName("a.test")`.
+            let names: Vec<&str> = presented
+                .iter()
+                .map(|name| {
+                    name.split_once('(')
+                        .map_or(name.as_str(), |(_, inner)| inner.trim_end_matches(')'))
+                        .trim_matches('"')
+                })
+                .collect();
+            format!(
+                "is not valid for the name {host} (it is for {})",
+                names.join(", ")
+            )
+        }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             format!("is not valid for the name {host}")
         }
@@ -250,8 +278,14 @@ pub fn describe_tls_error(tls: &rustls::Error, host: &str, sent_client_cert: boo
                      certificate itself), or skip verification with -k"
                 );
             }
+            // A name or date problem is not cured by trusting another CA.
+            let hint = if is_untrusted_issuer(problem) {
+                "trust its CA with --cacert FILE, or skip verification with -k"
+            } else {
+                "skip verification with -k if you must"
+            };
             format!(
-                "TLS: the certificate of {host} {}; trust its CA with --cacert FILE, or skip verification with -k",
+                "TLS: the certificate of {host} {}; {hint}",
                 certificate_problem(problem, host)
             )
         }

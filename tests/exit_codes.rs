@@ -323,3 +323,65 @@ fn redirects_are_followed_with_location_only() {
         "{output:?}"
     );
 }
+
+#[test]
+fn an_html_error_page_is_summed_up_by_its_title() {
+    let addr = peers::spawn_http_status_server(
+        "404 Not Found",
+        "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>",
+    );
+    let output = run(&["connect", &format!("ws://{addr}/")], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "server answered 404 Not Found instead of 101 Switching Protocols: 404 Not Found"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("<html>"), "{stderr}");
+}
+
+#[test]
+fn a_401_suggests_credentials_until_some_are_sent() {
+    let addr = peers::spawn_http_status_server("401 Unauthorized", "");
+    let url = format!("ws://{addr}/");
+    let output = run(&["connect", &url], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("--auth USER:PASS") && stderr.contains("-H"),
+        "{stderr}"
+    );
+    let output = run(&["connect", &url, "--auth", "al:wrong"], b"");
+    assert!(
+        text(&output.stderr).contains("refused the credentials sent"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn a_broken_http_answer_is_called_malformed() {
+    let addr = peers::spawn_http_status_server("abc nonsense", "");
+    let output = run(&["connect", &format!("ws://{addr}/")], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("malformed HTTP response"), "{stderr}");
+    assert!(!stderr.contains("wss://"), "{stderr}");
+}
+
+#[test]
+fn a_url_of_another_scheme_or_a_bare_host_name_is_explained() {
+    let output = run(&["ftp://example.test/"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr).trim_end(),
+        "wsx: unsupported URL scheme 'ftp' (use ws:// or wss://)"
+    );
+    let output = run(&["localhost"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr).trim_end(),
+        "wsx: 'localhost' is not a command; to connect to it: wsx connect ws://localhost/"
+    );
+}

@@ -132,3 +132,42 @@ fn the_page_chats_with_a_wsx_client_in_a_real_browser() {
     page.screenshot(&screenshot);
     assert!(client.finish().success());
 }
+
+#[test]
+fn the_page_shows_hostile_text_escaped_and_indented() {
+    let server = Server::start(&["--broadcast"]);
+    let mut browser = Browser::launch();
+    let mut page = browser.open(&format!("http://{}/", server.addr()));
+    page.click("connect");
+    page.wait_for(
+        "document.getElementById('state').textContent === 'open'",
+        "the page connects",
+    );
+    // A second line that imitates a log line, and a right-to-left override.
+    let hostile = crate::support::scratch_dir().join("hostile.txt");
+    std::fs::write(
+        &hostile,
+        "first\n12:00:00.000 * fake\u{202E}txt.exe\u{200B}",
+    )
+    .unwrap();
+    let output = crate::support::run(
+        &[
+            "connect",
+            &server.url,
+            "-x",
+            &format!("@{}", hostile.display()),
+            "-q",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    page.wait_for(
+        "document.getElementById('log').textContent.includes('fake')",
+        "the message shows in the log",
+    );
+    let log = page.text("log");
+    assert!(
+        log.contains("< first\n  12:00:00.000 * fake\\u{202e}txt.exe\\u{200b}"),
+        "{log}"
+    );
+}

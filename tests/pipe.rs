@@ -240,5 +240,8 @@ fn verbose_masks_cookies_as_it_masks_authorization() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("cookie: ********"), "{stderr}");
     assert!(stderr.contains("authorization: Basic ********"), "{stderr}");
-    assert!(!stderr.contains("s3cr3t") && !stderr.contains("YWw6cGE1NQ"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cr3t") && !stderr.contains("YWw6cGE1NQ"),
+        "{stderr}"
+    );
 }

@@ -105,8 +105,44 @@ fn name_mismatch_is_named() {
     );
     let stderr = one_line_failure(&output);
     assert!(
-        stderr.contains("not valid for the name localhost"),
+        stderr.contains("not valid for the name localhost (it is for other.test)"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn an_encrypted_key_is_named_as_such() {
+    let pki = pki();
+    // What `openssl pkcs8 -topk8` writes: PKCS#8 with an encryption header of its own.
+    let key = crate::support::scratch_dir().join("encrypted.key");
+    std::fs::write(
+        &key,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let key = key.display().to_string();
+    let output = run(
+        &["serve", "0", "--cert", &pki.server.cert, "--key", &key],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("encrypted private key"), "{stderr}");
+    let output = run(
+        &[
+            "connect",
+            "wss://localhost:1/",
+            "--cert",
+            &pki.client.cert,
+            "--key",
+            &key,
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        text(&output.stderr).contains("encrypted private key"),
+        "{output:?}"
     );
 }
 

@@ -34,7 +34,7 @@ async fn follow_redirects(
             Ok(connection) => return Ok(connection),
             Err(Failure { error, redirect }) => {
                 let Some(location) = redirect else {
-                    return Err(error);
+                    return Err(with_status_hint(error, &request));
                 };
                 if !config.follow_redirects {
                     return Err(match error {
@@ -69,6 +69,25 @@ async fn follow_redirects(
                 printer.info(&format!("redirected to {}", request.url));
             }
         }
+    }
+}
+
+/// A 401 says what would let the request in.
+fn with_status_hint(error: Error, request: &ClientRequest) -> Error {
+    match error {
+        Error::HandshakeStatus { status, body } if status.starts_with("401") => {
+            let sent = request.headers.contains_key(header::AUTHORIZATION);
+            let hint = if sent {
+                "the server refused the credentials sent"
+            } else {
+                "the server wants credentials: --auth USER:PASS or -H 'Authorization: …'"
+            };
+            Error::HandshakeStatus {
+                status,
+                body: format!("{body} ({hint})"),
+            }
+        }
+        other => other,
     }
 }
 
@@ -160,9 +179,23 @@ async fn dial_once(
     } else {
         stream
     };
+    // The first bytes of the answer, to tell a TLS server from a broken HTTP one.
+    let (stream, answer_start) = FirstBytes::wrap(stream);
+    let stream: BoxedTransport = Box::new(stream);
     client_handshake(stream, request, config.limits)
         .await
         .map_err(|mut failure| {
+            if failure.unparsable
+                && url.scheme() == "ws"
+                && !answer_start
+                    .lock()
+                    .is_ok_and(|start| start.starts_with(b"HTTP/"))
+            {
+                failure.error = Error::Handshake {
+                    url: url.to_string(),
+                    reason: "the answer is not HTTP; is it a wss:// server?".into(),
+                };
+            }
             // A client certificate refused under TLS 1.3 shows up only now, as the upgrade's
             // first read fails: report it as the TLS failure it is.
             let late_tls_error =
@@ -187,6 +220,87 @@ async fn dial_once(
                 redirect: failure.redirect,
             }
         })
+}
+
+/// Keeps a copy of the first bytes read through it.
+struct FirstBytes {
+    inner: BoxedTransport,
+    start: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Set once the first bytes are kept: later reads pass straight through.
+    kept: bool,
+}
+
+const FIRST_BYTES: usize = 8;
+
+impl FirstBytes {
+    fn wrap(inner: BoxedTransport) -> (FirstBytes, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+        let start = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        (
+            FirstBytes {
+                inner,
+                start: start.clone(),
+                kept: false,
+            },
+            start,
+        )
+    }
+}
+
+impl tokio::io::AsyncRead for FirstBytes {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if !self.kept {
+            let start = self.start.clone();
+            if let Ok(mut start) = start.lock() {
+                let fresh = &buf.filled()[before..];
+                let wanted = (FIRST_BYTES - start.len()).min(fresh.len());
+                start.extend_from_slice(&fresh[..wanted]);
+                self.kept = start.len() == FIRST_BYTES;
+            }
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for FirstBytes {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
 }
 
 async fn connect_unix(path: &std::path::Path) -> Result<tokio::net::UnixStream> {

@@ -112,6 +112,8 @@ pub struct ClientHandshakeError {
     pub redirect: Option<String>,
     pub request_head: String,
     pub response_head: Option<String>,
+    /// The answer could not be parsed as HTTP at all.
+    pub unparsable: bool,
 }
 
 impl ClientRequest {
@@ -149,6 +151,7 @@ where
         redirect: None,
         request_head: request_head.to_string(),
         response_head,
+        unparsable: false,
     };
     let http_request = request.to_http().map_err(|error| fail(error, "", None))?;
     let request_head = format_request_head(&http_request);
@@ -231,10 +234,18 @@ where
                         .to_string()
                 }
                 // An HTTP parser meeting TLS bytes: the server speaks wss://.
-                WsError::HttpFormat(_) | WsError::Protocol(ProtocolError::HttparseError(_))
-                    if request.url.scheme() == "ws" =>
-                {
-                    "the answer is not HTTP; is it a wss:// server?".to_string()
+                // The caller, who saw the bytes, tells a wss:// server from a broken HTTP one.
+                WsError::HttpFormat(_) | WsError::Protocol(ProtocolError::HttparseError(_)) => {
+                    let mut failure = fail(
+                        Error::Handshake {
+                            url: request.url.to_string(),
+                            reason: "malformed HTTP response".to_string(),
+                        },
+                        &request_head,
+                        None,
+                    );
+                    failure.unparsable = true;
+                    return Err(failure);
                 }
                 other => other.to_string(),
             };
@@ -250,22 +261,62 @@ where
     }
 }
 
-/// ": <first line of the body>" for a failed upgrade, shortened and made printable.
+/// ": <what the body says>" for a failed upgrade, shortened and made printable: an HTML
+/// page's `<title>` (or its first text), otherwise the body's first line.
 fn body_excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-    let line: String = text
-        .split(['\r', '\n'])
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(120)
-        .collect();
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let line = html_summary(&text).unwrap_or_else(|| {
+        text.split(['\r', '\n'])
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("")
+            .to_string()
+    });
+    let line: String = line.chars().filter(|c| !c.is_control()).take(120).collect();
     if line.trim().is_empty() {
         String::new()
     } else {
         format!(": {}", line.trim())
     }
+}
+
+/// The title of an HTML page, or the first text between its tags: `404 Not Found` rather
+/// than `<html>`.
+fn html_summary(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.trim_start().starts_with('<') {
+        return None;
+    }
+    if let Some(start) = lower.find("<title>") {
+        let rest = &text[start + "<title>".len()..];
+        let end = rest
+            .to_ascii_lowercase()
+            .find("</title>")
+            .unwrap_or(rest.len());
+        let title = rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        if !title.is_empty() {
+            return Some(title);
+        }
+    }
+    // Text outside the tags, skipping the head's scripts and styles is not attempted: the
+    // first run of text is what error pages lead with.
+    let mut inside_tag = false;
+    let mut run = String::new();
+    for c in text.chars() {
+        match c {
+            '<' => {
+                inside_tag = true;
+                if !run.trim().is_empty() {
+                    break;
+                }
+                run.clear();
+            }
+            '>' => inside_tag = false,
+            c if !inside_tag => run.push(c),
+            _ => {}
+        }
+    }
+    let run = run.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!run.is_empty()).then_some(run)
 }
 
 fn format_request_head<T>(request: &Request<T>) -> String {
