@@ -18,8 +18,8 @@ set edit:completion:arg-completer[wsx] = {|@words|
     }
     var completions = [
         &'wsx'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand connect 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'

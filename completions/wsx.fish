@@ -24,7 +24,7 @@ function __fish_wsx_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c wsx -n "__fish_wsx_needs_command" -s h -l help -d 'Print help'
+complete -c wsx -n "__fish_wsx_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsx -n "__fish_wsx_needs_command" -s V -l version -d 'Print version'
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "connect" -d 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "c" -d 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'

@@ -13,13 +13,16 @@ use clap::{Args, Parser, Subcommand};
     name = "wsx",
     version,
     about = "WebSocket testing from the command line: a REPL for people, a pipe for scripts",
-    after_help = "Examples:\n  wsx connect ws://127.0.0.1:8080        interactive session\n  echo hello | wsx ws://127.0.0.1:8080    send one message, print replies\n  wsx serve --echo                        echo server on 127.0.0.1:8080\n  wsx completions bash > ~/.local/share/bash-completion/completions/wsx"
+    after_help = ROOT_EXAMPLES,
+    after_long_help = format!("{ROOT_EXAMPLES}\n\n{}", crate::reference::help_text())
 )]
 pub struct Cli {
     /// None when `wsx` runs without arguments: then `main` prints [`SHORT_USAGE`].
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+const ROOT_EXAMPLES: &str = "Examples:\n  wsx connect ws://127.0.0.1:8080        interactive session\n  echo hello | wsx ws://127.0.0.1:8080    send one message, print replies\n  wsx serve --echo                        echo server on 127.0.0.1:8080\n  wsx completions bash > ~/.local/share/bash-completion/completions/wsx";
 
 /// What a bare `wsx` prints (on stderr, exit 2): clap's full help is a wall of text for
 /// someone who only wanted a hint, and its missing-subcommand error reads like a failure.

@@ -28,9 +28,15 @@ pub fn man_page(command: Option<&str>) -> std::io::Result<Vec<u8>> {
             .cloned()
             .expect("clap accepts only the names of commands"),
     };
+    let repl = match command.get_name() {
+        "connect" => Some(false),
+        "serve" => Some(true),
+        _ => None,
+    };
     let mut page = Vec::new();
     clap_mangen::Man::new(command)
         .source(format!("wsx {}", env!("CARGO_PKG_VERSION")))
         .render(&mut page)?;
+    page.extend_from_slice(crate::reference::man_sections(repl).as_bytes());
     Ok(page)
 }

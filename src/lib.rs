@@ -13,6 +13,7 @@ pub mod input;
 pub mod output;
 pub mod protocol;
 pub mod queue;
+pub mod reference;
 pub mod repl;
 pub mod serve;
 pub mod tls;

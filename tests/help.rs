@@ -34,3 +34,24 @@ fn every_command_help_ends_with_examples() {
         );
     }
 }
+
+#[test]
+fn help_and_man_pages_carry_the_reference_sections() {
+    let help = text(&run(&["--help"], b"").stdout);
+    let page = text(&run(&["man"], b"").stdout);
+    for needle in [
+        "NO_COLOR",
+        "HTTPS_PROXY",
+        "XDG_STATE_HOME",
+        "WSX_HEADER_<NAME>",
+        "wsx/history",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+        assert!(page.contains(needle), "wsx(1) lacks {needle}");
+    }
+    assert!(help.contains("Exit status:") && page.contains(".SH \"EXIT STATUS\""));
+    let connect = text(&run(&["man", "connect"], b"").stdout);
+    assert!(connect.contains("REPL COMMANDS") && connect.contains("/ping [text]"));
+    let serve = text(&run(&["man", "serve"], b"").stdout);
+    assert!(serve.contains("/kick <id> [code [reason]]"));
+}

@@ -123,4 +123,16 @@ fn bench_gives_up_on_a_server_that_does_not_echo() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("no echo for 10s"), "{stderr}");
     assert!(stderr.contains("1 dropped connection"), "{stderr}");
+    // The final line says why: the limit, not just "closed by wsx bench".
+    assert!(
+        stderr.contains("no echo within 10s, the limit for a server that does not echo"),
+        "{stderr}"
+    );
+    // The header came before the wait; nothing was measured, so no figures pretend otherwise.
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!("{}/: 1 connection", server.url)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("p50 –"), "{stdout}");
 }

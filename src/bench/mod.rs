@@ -76,6 +76,10 @@ async fn bench(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         config.binary,
         (config.window * 2).max(16),
     ));
+    if !config.jsonl {
+        // What is measured, before the wait: a long run shows what it is doing.
+        printer.write_summary(&report::header(&report::Workload::of(&config)));
+    }
     let progress = Arc::new(AtomicU64::new(0));
     let bar = progress_bar(&config);
     let per_connection = config.messages / config.connections as u64;
@@ -180,11 +184,7 @@ fn summarize(config: &BenchConfig, results: Vec<ConnectionResult>) -> Summary {
         _ => Duration::ZERO,
     };
     Summary {
-        url: config.client.request.url.to_string(),
-        connections: config.connections,
-        window: config.window,
-        size: config.size,
-        binary: config.binary,
+        workload: report::Workload::of(config),
         messages: measured,
         elapsed,
         latency,
@@ -254,13 +254,15 @@ where
             dropped: None,
         },
     };
+    let limit = stall_limit(&config);
     let watchdog = tokio::spawn(close_when_stalled(
         sink.sender.clone(),
         sink.echoes.clone(),
-        stall_limit(&config),
+        limit,
         printer,
     ));
     let ending = session::run(ws, &config.session, &mut outbox, first, &mut sink).await;
+    let stalled = watchdog.is_finished();
     watchdog.abort();
     if let Some(producer) = producer {
         producer.abort();
@@ -268,6 +270,10 @@ where
     let mut result = sink.result;
     if !matches!(ending, Ending::Local { .. }) || sink.received < total {
         let how = match &ending {
+            Ending::Local { .. } if stalled => format!(
+                "closed by wsx bench: no echo within {:.0}s, the limit for a server that does not echo",
+                limit.as_secs_f64()
+            ),
             Ending::Local { .. } => "closed by wsx bench".to_string(),
             Ending::Peer { code, reason } => {
                 format!(
@@ -306,7 +312,8 @@ async fn close_when_stalled(
         let now = echoes.load(Ordering::Relaxed);
         if now == seen {
             printer.warn(&format!(
-                "no echo for {}s after {now} echoes; closing the connection",
+                "no echo for {}s (the limit for a server that does not echo) after {now} echoes; \
+                 closing the connection",
                 limit.as_secs()
             ));
             let _ = sender.control(Command::normal_close());

@@ -5,14 +5,35 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde_json::json;
 
-/// What a run measured; latencies are in microseconds.
-#[derive(Debug)]
-pub struct Summary {
+/// What a run sends.
+#[derive(Debug, Clone)]
+pub struct Workload {
     pub url: String,
     pub connections: usize,
     pub window: usize,
     pub size: usize,
     pub binary: bool,
+    /// Messages per connection sent first and not counted.
+    pub warmup: u64,
+}
+
+impl Workload {
+    pub fn of(config: &crate::config::BenchConfig) -> Workload {
+        Workload {
+            url: config.client.request.url.to_string(),
+            connections: config.connections,
+            window: config.window,
+            size: config.size,
+            binary: config.binary,
+            warmup: config.warmup,
+        }
+    }
+}
+
+/// What a run measured; latencies are in microseconds.
+#[derive(Debug)]
+pub struct Summary {
+    pub workload: Workload,
     /// Echoes counted (warm-up left out).
     pub messages: u64,
     pub elapsed: Duration,
@@ -32,7 +53,7 @@ impl Summary {
 
     /// Payload megabytes (10^6) echoed per second, one direction.
     pub fn megabytes_per_second(&self) -> f64 {
-        self.messages_per_second() * self.size as f64 / 1e6
+        self.messages_per_second() * self.workload.size as f64 / 1e6
     }
 
     fn percentile_ms(&self, quantile: f64) -> f64 {
@@ -44,27 +65,56 @@ impl Summary {
     }
 }
 
-pub fn text(summary: &Summary) -> String {
-    let kind = if summary.binary { "binary" } else { "text" };
+/// The first line, printed before the run starts.
+pub fn header(workload: &Workload) -> String {
+    let kind = if workload.binary { "binary" } else { "text" };
     format!(
-        "{url}: {connections} connection{s}, {window} in flight each, {size}-byte {kind} messages\n\
-         messages  {messages} in {secs:.3} s: {rate:.0} msg/s, {mb:.2} MB/s\n\
-         latency   p50 {p50:.3} ms  p90 {p90:.3} ms  p99 {p99:.3} ms  p99.9 {p999:.3} ms  max {max:.3} ms\n\
+        "{url}: {connections} connection{s}, {window} in flight each, {size}-byte {kind} messages\n",
+        url = workload.url,
+        connections = workload.connections,
+        s = if workload.connections == 1 { "" } else { "s" },
+        window = workload.window,
+        size = workload.size,
+    )
+}
+
+/// The lines after the run. A figure that nothing measured shows as `–`, not as 0.
+pub fn text(summary: &Summary) -> String {
+    let measured = summary.messages > 0;
+    let ms = |value: f64| {
+        if measured {
+            format!("{value:.3} ms")
+        } else {
+            "–".to_string()
+        }
+    };
+    let warmup = match summary.workload.warmup {
+        0 => String::new(),
+        warmup => format!(
+            " (after {warmup} warm-up message{} per connection, not counted)",
+            if warmup == 1 { "" } else { "s" }
+        ),
+    };
+    let rates = if measured {
+        format!(
+            "{:.0} msg/s, {:.2} MB/s",
+            summary.messages_per_second(),
+            summary.megabytes_per_second()
+        )
+    } else {
+        "–".to_string()
+    };
+    format!(
+        "messages  {messages} in {secs:.3} s{warmup}: {rates}\n\
+         latency   p50 {p50}  p90 {p90}  p99 {p99}  p99.9 {p999}  max {max}\n\
          errors    {errors}\n",
-        url = summary.url,
-        connections = summary.connections,
-        s = if summary.connections == 1 { "" } else { "s" },
-        window = summary.window,
-        size = summary.size,
         messages = summary.messages,
         secs = summary.elapsed.as_secs_f64(),
-        rate = summary.messages_per_second(),
-        mb = summary.megabytes_per_second(),
-        p50 = summary.percentile_ms(0.5),
-        p90 = summary.percentile_ms(0.9),
-        p99 = summary.percentile_ms(0.99),
-        p999 = summary.percentile_ms(0.999),
-        max = summary.latency.max() as f64 / 1000.0,
+        p50 = ms(summary.percentile_ms(0.5)),
+        p90 = ms(summary.percentile_ms(0.9)),
+        p99 = ms(summary.percentile_ms(0.99)),
+        p999 = ms(summary.percentile_ms(0.999)),
+        max = ms(summary.latency.max() as f64 / 1000.0),
         errors = errors(summary),
     )
 }
@@ -88,12 +138,14 @@ pub fn errors(summary: &Summary) -> String {
 }
 
 pub fn jsonl(summary: &Summary) -> String {
+    let workload = &summary.workload;
     json!({
-        "url": summary.url,
-        "connections": summary.connections,
-        "window": summary.window,
-        "size": summary.size,
-        "type": if summary.binary { "binary" } else { "text" },
+        "url": workload.url,
+        "connections": workload.connections,
+        "window": workload.window,
+        "size": workload.size,
+        "type": if workload.binary { "binary" } else { "text" },
+        "warmup": workload.warmup,
         "messages": summary.messages,
         "seconds": summary.elapsed.as_secs_f64(),
         "messages_per_s": summary.messages_per_second(),
@@ -121,11 +173,14 @@ mod tests {
             latency.record(micros).unwrap();
         }
         Summary {
-            url: "ws://h/".into(),
-            connections: 2,
-            window: 8,
-            size: 1000,
-            binary: true,
+            workload: Workload {
+                url: "ws://h/".into(),
+                connections: 2,
+                window: 8,
+                size: 1000,
+                binary: true,
+                warmup: 5,
+            },
             messages: 1000,
             elapsed: Duration::from_millis(500),
             latency,
@@ -142,14 +197,30 @@ mod tests {
         assert_eq!(summary.messages_per_second(), 2000.0);
         assert_eq!(summary.megabytes_per_second(), 2.0);
         assert!(summary.has_errors());
+        let header = header(&summary.workload);
+        assert!(
+            header.contains("2 connections, 8 in flight each, 1000-byte binary messages"),
+            "{header}"
+        );
         let text = text(&summary);
         assert!(
-            text.contains("2 connections, 8 in flight each, 1000-byte binary messages"),
+            text.contains("(after 5 warm-up messages per connection, not counted)"),
             "{text}"
         );
         assert!(text.contains("2000 msg/s, 2.00 MB/s"), "{text}");
         assert!(text.contains("p50 0.500 ms"), "{text}");
         assert!(text.contains("max 1.000 ms"), "{text}");
+    }
+
+    #[test]
+    fn nothing_measured_shows_dashes_not_zeros() {
+        let mut summary = sample();
+        summary.messages = 0;
+        summary.latency = Histogram::new(3).unwrap();
+        let text = text(&summary);
+        assert!(text.contains("p50 –  p90 –"), "{text}");
+        assert!(!text.contains("0.000 ms"), "{text}");
+        assert!(text.contains(": –\n"), "{text}");
     }
 
     #[test]

@@ -214,7 +214,7 @@ pub fn help(serve: bool) -> String {
         text.push_str(
             "  /to <id> <text>        send to one client\n\
              \x20 /clients               list connected clients\n\
-             \x20 /kick <id> [code [reason]] close one client (default 1000)\n\
+             \x20 /kick <id> [code [reason]]  close one client (default 1000)\n\
              \x20 /close [code [reason]] close every client and stop\n",
         );
     } else {
