@@ -365,20 +365,8 @@ pub struct ServeArgs {
 /// mode and a URL is there (ws://, wss://, http://, https://, or a first argument such as
 /// `localhost:8080`), the mode is `connect`.
 pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
-    const NAMES: [&str; 10] = [
-        "connect",
-        "c",
-        "serve",
-        "s",
-        "bench",
-        "completions",
-        "man",
-        "help",
-        "--help",
-        "-h",
-    ];
     let first = args.get(1).and_then(|arg| arg.to_str()).unwrap_or("");
-    if NAMES.contains(&first) || first == "--version" || first == "-V" {
+    if names_a_command(first) {
         return args;
     }
     let has_url = args
@@ -416,6 +404,17 @@ pub fn bare_host_hint(args: &[OsString]) -> Option<String> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
     looks_like_host
         .then(|| format!("'{first}' is not a command; to connect to it: wsx connect ws://{first}/"))
+}
+
+/// A subcommand (or one of its aliases), `help`, or a flag of wsx itself: the mode is named.
+fn names_a_command(arg: &str) -> bool {
+    use clap::CommandFactory;
+    let root = Cli::command();
+    let flags = ["--help", "-h", "--version", "-V", "help"];
+    flags.contains(&arg)
+        || root.get_subcommands().any(|command| {
+            command.get_name() == arg || command.get_all_aliases().any(|alias| alias == arg)
+        })
 }
 
 /// `localhost:8080`, `example.com:443/path`: a name and a port, no scheme.

@@ -218,13 +218,9 @@ fn output_options(
 /// terminals it calls unsupported (`TERM=dumb`, `cons25`, `emacs`), so there wsx stays in
 /// pipe mode.
 fn terminals() -> bool {
-    let unsupported = std::env::var("TERM").is_ok_and(|term| {
-        matches!(
-            term.to_ascii_lowercase().as_str(),
-            "dumb" | "cons25" | "emacs"
-        )
-    });
-    std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !unsupported
+    std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && !crate::output::line_editing_unsupported()
 }
 
 impl TryFrom<ConnectArgs> for ConnectConfig {

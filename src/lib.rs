@@ -69,6 +69,15 @@ fn print_generated(text: &[u8]) -> Result<ExitCode> {
     }
 }
 
+/// The runtimes wsx runs on: one thread each (a connection, the accept loop and console,
+/// each serve worker), which starts fastest and never wakes idle threads.
+pub(crate) fn single_thread_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::io("cannot start the runtime", error))
+}
+
 fn printer(options: OutputOptions) -> Result<Arc<Printer>> {
     Printer::new(options)
         .map(Arc::new)

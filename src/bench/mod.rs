@@ -45,10 +45,7 @@ fn payload_ring(size: usize, binary: bool, count: usize) -> Vec<Payload> {
 }
 
 pub fn run(config: BenchConfig, printer: Arc<Printer>) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::io("cannot start the runtime", error))?;
+    let runtime = crate::single_thread_runtime()?;
     runtime.block_on(bench(config, printer))
 }
 

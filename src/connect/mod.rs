@@ -39,10 +39,7 @@ const STABLE_CONNECTION: Duration = Duration::from_secs(10);
 
 pub fn run(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     // One thread is plenty for one connection and starts fastest.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::io("cannot start the runtime", error))?;
+    let runtime = crate::single_thread_runtime()?;
     runtime.block_on(connect(config, printer))
 }
 

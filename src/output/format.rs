@@ -200,7 +200,6 @@ fn base64_encode(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// RFC 3339, UTC, milliseconds: `2026-11-26T10:24:56.123Z`.
 /// Every line of `text` behind `prefix` (`> ` for a request head under `-v`).
 pub fn prefix_lines(prefix: &str, text: &str) -> String {
     text.lines()
@@ -208,6 +207,7 @@ pub fn prefix_lines(prefix: &str, text: &str) -> String {
         .collect()
 }
 
+/// RFC 3339, UTC, milliseconds: `2026-11-26T10:24:56.123Z`.
 pub fn rfc3339(ts: SystemTime) -> String {
     humantime::format_rfc3339_millis(ts).to_string()
 }

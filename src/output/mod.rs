@@ -46,8 +46,17 @@ pub struct OutputOptions {
 /// when the stream people read is a terminal.
 pub fn color_wanted(no_color_flag: bool, stream_is_terminal: bool) -> bool {
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    let dumb = std::env::var_os("TERM").is_some_and(|term| term == "dumb");
-    !no_color_flag && !no_color_env && !dumb && stream_is_terminal
+    !no_color_flag && !no_color_env && !term_is_one_of(&["dumb"]) && stream_is_terminal
+}
+
+/// Terminals on which rustyline cannot edit lines: wsx stays in pipe mode there.
+pub fn line_editing_unsupported() -> bool {
+    term_is_one_of(&["dumb", "cons25", "emacs"])
+}
+
+/// `TERM` names, in the one place that reads it.
+fn term_is_one_of(names: &[&str]) -> bool {
+    std::env::var("TERM").is_ok_and(|term| names.iter().any(|name| term.eq_ignore_ascii_case(name)))
 }
 
 type ReplPrinter = Box<dyn rustyline::ExternalPrinter + Send>;

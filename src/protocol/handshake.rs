@@ -401,12 +401,12 @@ impl IncomingRequest {
             .map(|(name, value)| (name.as_str(), value.as_bytes()))
     }
 
-    /// True when the client asks for a WebSocket (an `Upgrade: websocket` header).
     /// The request head as `-v` shows it, credentials masked.
     pub fn head(&self) -> String {
         format_request_head(&self.request)
     }
 
+    /// True when the client asks for a WebSocket (an `Upgrade: websocket` header).
     pub fn wants_websocket(&self) -> bool {
         self.header("upgrade")
             .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
@@ -527,8 +527,8 @@ pub struct UpgradeRefused {
 }
 
 /// Completes the handshake for a request that asked for a WebSocket: checks it as RFC 6455
-/// §4.2.1 requires, and answers 101 (with the chosen subprotocol).
-/// Answers 101 and hands back the connection, with the response head as `-v` shows it.
+/// §4.2.1 requires, answers 101 (with the chosen subprotocol), and hands back the connection
+/// with the response head as `-v` shows it.
 pub async fn upgrade<S>(
     mut stream: S,
     request: IncomingRequest,

@@ -31,10 +31,7 @@ use server::Stop;
 
 pub fn run(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     // Accepting, the console and signals; the connections run on the workers' runtimes.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::io("cannot start the runtime", error))?;
+    let runtime = crate::single_thread_runtime()?;
     runtime.block_on(serve(config, printer))
 }
 

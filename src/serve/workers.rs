@@ -61,10 +61,7 @@ impl Workers {
             threads: Vec::with_capacity(count),
         };
         for index in 0..count {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|error| Error::io("cannot start the runtime", error))?;
+            let runtime = crate::single_thread_runtime()?;
             let (inbox, accepted) = mpsc::unbounded_channel();
             let server = server.clone();
             let finished = finished_tx.clone();
