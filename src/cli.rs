@@ -59,6 +59,11 @@ pub enum Command {
         after_help = "Examples:\n  wsx bench ws://127.0.0.1:8080\n  wsx bench ws://127.0.0.1:8080 -c 64 -W 16 -n 1000000\n  wsx bench ws://127.0.0.1:8080 -c 4 -W 8 --size 64KiB --binary\n  wsx bench ws://127.0.0.1:8080 --rate 5000 --jsonl"
     )]
     Bench(BenchArgs),
+    /// Run conversations written as files (send, expect, capture) and report each step
+    #[command(
+        after_help = "Examples:\n  wsx test chat.wsx\n  wsx test tests/*.wsx -j 4 --junit report.xml\n  wsx test login.wsx --var token=abc --timeout 2s -v\n  wsx test smoke.wsx --jsonl\n\nA file, one step per line:\n  connect ws://127.0.0.1:8080/chat\n  send {\"op\":\"join\",\"room\":\"lobby\"}\n  expect $.op == \"joined\"\n  capture id $.member\n  send {\"op\":\"say\",\"from\":\"{{id}}\",\"text\":\"hi\"}\n  await json {\"op\":\"said\",\"text\":\"hi\"}"
+    )]
+    Test(TestArgs),
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  wsx completions bash > ~/.local/share/bash-completion/completions/wsx\n  wsx completions zsh > ~/.zfunc/_wsx\n  wsx completions fish > ~/.config/fish/completions/wsx.fish\n  wsx completions powershell >> $PROFILE"
@@ -78,7 +83,43 @@ pub struct CompletionsArgs {
 }
 
 /// The commands that have a man page of their own (`wsx-connect(1)`, …), besides `wsx(1)`.
-pub const MAN_PAGE_COMMANDS: [&str; 5] = ["connect", "serve", "bench", "completions", "man"];
+pub const MAN_PAGE_COMMANDS: [&str; 6] =
+    ["connect", "serve", "bench", "test", "completions", "man"];
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Test files to run, in order
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+
+    /// Set a variable for {{NAME}} (repeatable)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// How long expect and await wait (a file's timeout steps change it)
+    #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+
+    /// Files to run at once (the report keeps their order)
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+
+    /// Also write a JUnit XML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
+
+    /// One JSON object per step and per file on stdout (the report goes to stderr)
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// Print every step and every message as it happens
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Print only failures and the summary
+    #[arg(short, long)]
+    pub quiet: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct ManArgs {

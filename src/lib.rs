@@ -16,6 +16,7 @@ pub mod queue;
 pub mod reference;
 pub mod repl;
 pub mod serve;
+pub mod test;
 pub mod tls;
 
 use std::io::Write;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let printer = printer(config.output.clone())?;
             bench::run(config, printer)
         }
+        Command::Test(args) => test::run(test::TestConfig::try_from(args)?),
         Command::Serve(args) => {
             let config = config::ServeConfig::try_from(args)?;
             let printer = printer(config.output.clone())?;

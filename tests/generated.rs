@@ -17,11 +17,12 @@ const COMPLETIONS: [(&str, &str); 5] = [
 ];
 
 /// `wsx man [COMMAND]` for each page under doc/.
-const MAN_PAGES: [(Option<&str>, &str); 6] = [
+const MAN_PAGES: [(Option<&str>, &str); 7] = [
     (None, "wsx.1"),
     (Some("connect"), "wsx-connect.1"),
     (Some("serve"), "wsx-serve.1"),
     (Some("bench"), "wsx-bench.1"),
+    (Some("test"), "wsx-test.1"),
     (Some("completions"), "wsx-completions.1"),
     (Some("man"), "wsx-man.1"),
 ];

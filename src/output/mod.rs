@@ -42,6 +42,24 @@ pub struct OutputOptions {
     pub transcript: bool,
 }
 
+impl OutputOptions {
+    /// No color, no extras, payloads nowhere: for runs that report through their own means.
+    pub fn plain() -> OutputOptions {
+        OutputOptions {
+            color: false,
+            timestamps: false,
+            quiet: false,
+            jsonl: false,
+            show_ping_pong: false,
+            binary_output: format::BinaryFormat::Raw,
+            raw: false,
+            payloads_on_stdout: false,
+            pretty: false,
+            transcript: false,
+        }
+    }
+}
+
 /// Color is on unless the flag, a non-empty `NO_COLOR` or `TERM=dumb` says otherwise, and only
 /// when the stream people read is a terminal.
 pub fn color_wanted(no_color_flag: bool, stream_is_terminal: bool) -> bool {
