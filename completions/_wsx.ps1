@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
             [CompletionResult]::new('s', 's', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an echo endpoint: throughput and round-trip latency')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run conversations written as files (send, expect, capture) and report each step')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -263,6 +264,21 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'wsx;test' {
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a variable for {{NAME}} (repeatable)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long expect and await wait (a file''s timeout steps change it)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Files to run at once (the report keeps their order)')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Files to run at once (the report keeps their order)')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to FILE')
+            [CompletionResult]::new('--jsonl', '--jsonl', [CompletionResultType]::ParameterName, 'One JSON object per step and per file on stdout (the report goes to stderr)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print every step and every message as it happens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print every step and every message as it happens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only failures and the summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only failures and the summary')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'wsx;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -277,6 +293,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an echo endpoint: throughput and round-trip latency')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run conversations written as files (send, expect, capture) and report each step')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -289,6 +306,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             break
         }
         'wsx;help;bench' {
+            break
+        }
+        'wsx;help;test' {
             break
         }
         'wsx;help;completions' {

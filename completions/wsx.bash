@@ -40,6 +40,9 @@ _wsx() {
             wsx,serve)
                 cmd="wsx__subcmd__serve"
                 ;;
+            wsx,test)
+                cmd="wsx__subcmd__test"
+                ;;
             wsx__subcmd__help,bench)
                 cmd="wsx__subcmd__help__subcmd__bench"
                 ;;
@@ -58,6 +61,9 @@ _wsx() {
             wsx__subcmd__help,serve)
                 cmd="wsx__subcmd__help__subcmd__serve"
                 ;;
+            wsx__subcmd__help,test)
+                cmd="wsx__subcmd__help__subcmd__test"
+                ;;
             *)
                 ;;
         esac
@@ -65,7 +71,7 @@ _wsx() {
 
     case "${cmd}" in
         wsx)
-            opts="-h -V --help --version connect c serve s bench completions man help"
+            opts="-h -V --help --version connect c serve s bench test completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,7 +319,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__help)
-            opts="connect serve bench completions man help"
+            opts="connect serve bench test completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,8 +416,22 @@ _wsx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wsx__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wsx__subcmd__man)
-            opts="-h --help connect serve bench completions man"
+            opts="-h --help connect serve bench test completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +532,40 @@ _wsx() {
                     return 0
                     ;;
                 -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsx__subcmd__test)
+            opts="-j -v -q -h --var --timeout --jobs --junit --jsonl --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --junit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand serve 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
             cand s 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
             cand bench 'Load-test an echo endpoint: throughput and round-trip latency'
+            cand test 'Run conversations written as files (send, expect, capture) and report each step'
             cand completions 'Print a shell completion script'
             cand man 'Print a man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -254,6 +255,20 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'wsx;test'= {
+            cand --var 'Set a variable for {{NAME}} (repeatable)'
+            cand --timeout 'How long expect and await wait (a file''s timeout steps change it)'
+            cand -j 'Files to run at once (the report keeps their order)'
+            cand --jobs 'Files to run at once (the report keeps their order)'
+            cand --junit 'Also write a JUnit XML report to FILE'
+            cand --jsonl 'One JSON object per step and per file on stdout (the report goes to stderr)'
+            cand -v 'Print every step and every message as it happens'
+            cand --verbose 'Print every step and every message as it happens'
+            cand -q 'Print only failures and the summary'
+            cand --quiet 'Print only failures and the summary'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'wsx;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -266,6 +281,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand connect 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
             cand serve 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
             cand bench 'Load-test an echo endpoint: throughput and round-trip latency'
+            cand test 'Run conversations written as files (send, expect, capture) and report each step'
             cand completions 'Print a shell completion script'
             cand man 'Print a man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -275,6 +291,8 @@ set edit:completion:arg-completer[wsx] = {|@words|
         &'wsx;help;serve'= {
         }
         &'wsx;help;bench'= {
+        }
+        &'wsx;help;test'= {
         }
         &'wsx;help;completions'= {
         }

@@ -20,5 +20,6 @@ mod reconnect;
 mod repl;
 mod robustness;
 mod serve;
+mod test_files;
 mod tls;
 mod unix_socket;

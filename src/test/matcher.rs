@@ -180,7 +180,8 @@ pub fn regex(text: &str) -> Result<Regex, String> {
         Ok(unquoted) if text.starts_with('"') => unquoted,
         _ => text.to_string(),
     };
-    Regex::new(&pattern).map_err(|error| format!("invalid regex: {}", first_line(&error.to_string())))
+    Regex::new(&pattern)
+        .map_err(|error| format!("invalid regex: {}", first_line(&error.to_string())))
 }
 
 fn parse_json(text: &str) -> Result<Value, String> {

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::{Value, json};
 use similar::{ChangeTag, TextDiff};
 
@@ -227,15 +227,8 @@ pub fn junit(outcomes: &[FileOutcome]) -> std::io::Result<Vec<u8>> {
                 ]);
                 writer.write_event(Event::Start(failure))?;
                 let text = file_report(outcome);
-                // CDATA cannot hold `]]>`: split it across two sections.
-                for (index, part) in text.split("]]>").enumerate() {
-                    let part = if index == 0 {
-                        part.to_string()
-                    } else {
-                        format!(">{part}")
-                    };
-                    writer.write_event(Event::CData(BytesCData::new(part)))?;
-                }
+                // As escaped text: peer data may hold `]]>`, which no CDATA section can.
+                writer.write_event(Event::Text(BytesText::new(&text)))?;
                 writer.write_event(Event::End(BytesEnd::new("failure")))?;
                 writer.write_event(Event::End(BytesEnd::new("testcase")))?;
             }
