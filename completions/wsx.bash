@@ -205,7 +205,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__connect)
-            opts="-H -s -o -k -L -b -x -n -w -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --cert --key --proxy --no-proxy --location --unix-socket --echo --linger --reconnect --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
+            opts="-H -s -o -k -L -b -x -n -w -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --cert --key --proxy --no-proxy --location --unix-socket --echo --linger --reconnect --record --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +268,10 @@ _wsx() {
                     return 0
                     ;;
                 --linger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -46,6 +46,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -l key -d 'Private key 
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l record -d 'Write the session as a `wsx test` file (credentials as {{variables}})' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
@@ -81,6 +82,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -l key -d 'Private key (PEM) 
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l record -d 'Write the session as a `wsx test` file (credentials as {{variables}})' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r

@@ -324,6 +324,10 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub reconnect: bool,
 
+    /// Write the session as a `wsx test` file (credentials as {{variables}})
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -35,6 +35,8 @@ pub struct InputOptions {
 pub struct ConnectConfig {
     pub client: Client,
     pub reconnect: bool,
+    /// `--record FILE`: the file, and the `connect` step that opens it.
+    pub record: Option<(std::path::PathBuf, crate::test::record::ConnectLine)>,
     pub session: SessionOptions,
     pub input: InputOptions,
     pub interactive: bool,
@@ -236,6 +238,10 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
         Ok(ConnectConfig {
             client: Client::new(&args.client, session.limits, common.verbose)?,
             reconnect: args.reconnect,
+            record: args
+                .record
+                .clone()
+                .map(|path| (path, crate::test::record::ConnectLine::new(&args.client))),
             session,
             input: InputOptions {
                 binary: common.binary || common.raw,

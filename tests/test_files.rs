@@ -406,3 +406,99 @@ for case in cases:
     );
     assert_eq!(lines[4], "True True");
 }
+
+#[test]
+fn a_recorded_pipe_session_replays_and_a_changed_server_fails_on_the_right_line() {
+    let server = Server::start(&["--echo"]);
+    let file = scratch_dir().join("recorded.wsx");
+    let record = file.display().to_string();
+    let url = server.url.replace("ws://", "ws://al:s3cret@");
+    let output = run(
+        &[
+            "connect",
+            &url,
+            "-H",
+            "Cookie: sid=abc",
+            "--record",
+            &record,
+            "-q",
+        ],
+        b"hello\n{\"op\":\"sub\",\"ch\":\"prices\"}\nclose\n",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let recorded = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !recorded.contains("s3cret") && !recorded.contains("sid=abc"),
+        "{recorded}"
+    );
+    assert!(
+        recorded.contains("--var password=… --var cookie=…"),
+        "{recorded}"
+    );
+    let vars = ["--var", "password=s3cret", "--var", "cookie=sid=abc"];
+    let output = wsx_test(&[&file], &vars);
+    assert_passes(&output);
+
+    // The same conversation against a server that answers otherwise.
+    let changed = Server::start(&[
+        "--exec",
+        "--",
+        "sh",
+        "-c",
+        "while read line; do echo \"changed $line\"; done",
+    ]);
+    let replay = recorded.replace(&server.addr(), &changed.addr());
+    std::fs::write(&file, replay).unwrap();
+    let output = wsx_test(&[&file], &[&vars[..], &["--timeout", "1s"]].concat());
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let first_expect = recorded
+        .lines()
+        .position(|line| line.starts_with("expect"))
+        .unwrap()
+        + 1;
+    assert!(
+        stdout.contains(&format!(
+            "FAIL {}:{first_expect} expect hello",
+            file.display()
+        )),
+        "{stdout}\n{recorded}"
+    );
+    assert!(stdout.contains("received: changed hello"), "{stdout}");
+}
+
+#[test]
+fn a_recorded_repl_session_replays() {
+    use crate::support::pty::Terminal;
+    let server = Server::start(&["--echo"]);
+    let file = scratch_dir().join("repl.wsx");
+    let record = file.display().to_string();
+    let terminal = Terminal::spawn(&["connect", &server.url, "--record", &record, "--no-color"]);
+    terminal.wait_for("Ctrl-D quits");
+    terminal.type_keys("first line\r");
+    terminal.wait_for("< first line");
+    terminal.type_keys("/binary 01 02 ff\r");
+    terminal.wait_for("< [binary, 3 bytes]");
+    terminal.type_keys("/ping hb\r");
+    terminal.wait_for("pong hb in");
+    terminal.type_keys("/close 4000 done here\r");
+    let mut terminal = terminal;
+    assert!(terminal.wait_exit().success());
+    let recorded = std::fs::read_to_string(&file).unwrap();
+    for step in [
+        "send first line",
+        "expect first line",
+        "send binary 0102ff",
+        "expect binary 0102ff",
+        "ping hb",
+        "expect pong hb",
+        "close 4000 done here",
+    ] {
+        assert!(
+            recorded.contains(&format!("{step}\n")),
+            "{step}: {recorded}"
+        );
+    }
+    let output = wsx_test(&[&file], &[]);
+    assert_passes(&output);
+}

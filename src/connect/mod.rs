@@ -56,9 +56,17 @@ async fn connect(config: ConnectConfig, printer: Arc<Printer>) -> Result<ExitCod
         }
     };
     let (sender, mut outbox) = outbox(QUEUE_MESSAGES, QUEUE_BYTES);
+    let recorder = match &config.record {
+        Some((path, connect)) => Some(
+            crate::test::record::Recorder::create(path, connect)
+                .map_err(|error| Error::io(format!("cannot write {}", path.display()), error))?,
+        ),
+        None => None,
+    };
     let mut sink = ConnectSink {
         printer: printer.clone(),
         jsonl: config.output.jsonl,
+        recorder,
     };
     let closing = Arc::new(AtomicBool::new(false));
     let mut interrupted = close_on_signal(sender.clone(), closing.clone())?;
@@ -282,6 +290,8 @@ fn exit_status(ending: Ending) -> Result<ExitCode> {
 struct ConnectSink {
     printer: Arc<Printer>,
     jsonl: bool,
+    /// `--record`: the session as a test file.
+    recorder: Option<crate::test::record::Recorder>,
 }
 
 impl EventSink for ConnectSink {
@@ -295,8 +305,17 @@ impl EventSink for ConnectSink {
             Event::Error(_) | Event::Violation(_) => true,
             _ => false,
         };
+        if let Some(recorder) = &mut self.recorder {
+            recorder.received(&event);
+        }
         if self.jsonl || !fatal {
             self.printer.event(None, &event);
+        }
+    }
+
+    fn sent(&mut self, command: &Command) {
+        if let Some(recorder) = &mut self.recorder {
+            recorder.sent(command);
         }
     }
 

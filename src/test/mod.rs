@@ -4,6 +4,7 @@
 
 pub mod matcher;
 pub mod parse;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod vars;

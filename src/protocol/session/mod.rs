@@ -50,6 +50,8 @@ pub trait EventSink {
     fn answer(&mut self) -> Option<Payload> {
         None
     }
+    /// A command the session is about to carry out (what wsx sends, for `--record`).
+    fn sent(&mut self, _command: &Command) {}
     /// The session is about to wait for more input: a good moment to flush buffered output.
     fn idle(&mut self) {}
     /// True while what the sink was given cannot all be passed on yet (another client's
@@ -401,6 +403,9 @@ where
     }
 
     async fn command(&mut self, command: Command) -> Flow {
+        if self.closing.is_none() {
+            self.sink.sent(&command);
+        }
         let message = match command {
             Command::Send(payload) => {
                 if self.closing.is_none() && self.feed_payload(payload).await {
