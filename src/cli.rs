@@ -533,6 +533,7 @@ mod tests {
         help.lines()
             .skip_while(|line| *line != "Examples:")
             .skip(1)
+            .take_while(|line| !line.is_empty())
             .map(|line| {
                 let start = line.find("wsx ").expect("an example runs wsx");
                 let command = [" |", " <", " >", "  "]

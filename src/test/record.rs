@@ -282,7 +282,7 @@ mod tests {
         assert_eq!(
             line.line,
             "connect 'ws://al:{{password}}@h:1/p?q=1' -H 'Cookie: {{cookie}}' -H 'X-Trace: 7' \
-             -s chat --auth '{{auth}}'"
+             -s chat --auth {{auth}}"
         );
         assert_eq!(line.variables, ["password", "cookie", "auth"]);
         assert!(!line.line.contains("s3cret") && !line.line.contains("abc"));
