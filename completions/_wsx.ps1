@@ -142,6 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
         }
         'wsx;serve' {
             [CompletionResult]::new('--socket-mode', '--socket-mode', [CompletionResultType]::ParameterName, 'Permissions of the unix:PATH socket, in octal')
+            [CompletionResult]::new('--script', '--script', [CompletionResultType]::ParameterName, 'Run this wsx test file from the server''s side for every client (a mock server)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Refuse clients beyond this many with HTTP 503')
@@ -186,6 +187,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
         }
         'wsx;s' {
             [CompletionResult]::new('--socket-mode', '--socket-mode', [CompletionResultType]::ParameterName, 'Permissions of the unix:PATH socket, in octal')
+            [CompletionResult]::new('--script', '--script', [CompletionResultType]::ParameterName, 'Run this wsx test file from the server''s side for every client (a mock server)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Refuse clients beyond this many with HTTP 503')

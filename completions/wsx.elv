@@ -136,6 +136,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
         }
         &'wsx;serve'= {
             cand --socket-mode 'Permissions of the unix:PATH socket, in octal'
+            cand --script 'Run this wsx test file from the server''s side for every client (a mock server)'
             cand -s 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --subprotocol 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --max-connections 'Refuse clients beyond this many with HTTP 503'
@@ -179,6 +180,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
         }
         &'wsx;s'= {
             cand --socket-mode 'Permissions of the unix:PATH socket, in octal'
+            cand --script 'Run this wsx test file from the server''s side for every client (a mock server)'
             cand -s 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --subprotocol 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)'
             cand --max-connections 'Refuse clients beyond this many with HTTP 503'

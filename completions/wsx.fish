@@ -108,6 +108,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -l no-color -d 'Plain output 
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l socket-mode -d 'Permissions of the unix:PATH socket, in octal' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l script -d 'Run this wsx test file from the server\'s side for every client (a mock server)' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s s -l subprotocol -d 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l max-connections -d 'Refuse clients beyond this many with HTTP 503' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l origin -d 'Allowed Origin (repeatable; \'*\' for any); requests from other origins get 403. With --exec and no --origin, only loopback origins and the server\'s own may connect' -r
@@ -141,6 +142,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l no-color -d 'Plain out
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l socket-mode -d 'Permissions of the unix:PATH socket, in octal' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l script -d 'Run this wsx test file from the server\'s side for every client (a mock server)' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s s -l subprotocol -d 'Accepted subprotocol (repeatable; the first one in this list that the client offers wins)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l max-connections -d 'Refuse clients beyond this many with HTTP 503' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l origin -d 'Allowed Origin (repeatable; \'*\' for any); requests from other origins get 403. With --exec and no --origin, only loopback origins and the server\'s own may connect' -r

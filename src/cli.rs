@@ -355,6 +355,10 @@ pub struct ServeArgs {
     #[arg(long, conflicts_with_all = ["echo", "broadcast"], requires = "program")]
     pub exec: bool,
 
+    /// Run this wsx test file from the server's side for every client (a mock server)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["echo", "broadcast", "exec"])]
+    pub script: Option<std::path::PathBuf>,
+
     /// The --exec program and its arguments (no shell)
     #[arg(last = true, value_name = "PROGRAM", requires = "exec")]
     pub program: Vec<OsString>,

@@ -52,13 +52,16 @@ pub enum ServeMode {
     Broadcast,
     /// `--exec`: each client talks to its own child process.
     Exec(Program),
+    /// `--script`: each client's conversation runs a test file from the server's side.
+    Script(std::sync::Arc<crate::test::parse::Script>),
 }
 
 impl ServeMode {
     /// Modes in which a connection can make the operator's machine act (run a program): a
     /// web page must not reach them (the local-safety rules in `serve::policy`).
     pub fn acts_for_operator(&self) -> bool {
-        matches!(self, ServeMode::Exec(_))
+        // A script's steps may quote what the operator put in it (tokens, say).
+        matches!(self, ServeMode::Exec(_) | ServeMode::Script(_))
     }
 }
 
@@ -333,6 +336,13 @@ impl TryFrom<ServeArgs> for ServeConfig {
             ServeMode::Echo
         } else if args.broadcast {
             ServeMode::Broadcast
+        } else if let Some(path) = &args.script {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| Error::io(format!("cannot read {}", path.display()), error))?;
+            let script =
+                crate::test::parse::parse_server_script(&path.display().to_string(), &text)
+                    .map_err(|error| Error::Report(error.render()))?;
+            ServeMode::Script(std::sync::Arc::new(script))
         } else if let Some((path, program_args)) = args.program.split_first() {
             ServeMode::Exec(Program {
                 path: path.clone(),

@@ -9,6 +9,11 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A usage error that is a report of several lines (a test file's parse error, with its
+    /// line and a caret): printed as it is, exit 2.
+    #[error("{0}")]
+    Report(String),
+
     /// The host name did not resolve.
     #[error("could not resolve {host}: {reason}")]
     Resolve { host: String, reason: String },
@@ -53,7 +58,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) => ExitCode::from(2),
+            Error::Usage(_) | Error::Report(_) => ExitCode::from(2),
             _ => ExitCode::from(1),
         }
     }

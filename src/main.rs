@@ -22,6 +22,10 @@ fn main() -> ExitCode {
     };
     match wsx::run(cli) {
         Ok(code) => code,
+        Err(wsx::error::Error::Report(report)) => {
+            eprint!("{report}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             // The one fatal line: printed even with -q.
             // Escaped: it may quote what was typed, control characters included.

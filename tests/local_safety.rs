@@ -108,3 +108,22 @@ fn other_modes_keep_their_open_default() {
     let outcome = try_websocket(&mut page, &format!("ws://127.0.0.1:{}/", echo.port));
     assert_eq!(outcome, "open: whoami");
 }
+
+#[test]
+fn script_and_exec_refuse_a_foreign_origin_from_any_client() {
+    let mock = scratch_dir().join("mock.wsx");
+    std::fs::write(&mock, "send hi\n").unwrap();
+    let script = Server::start(&["--script", &mock.display().to_string()]);
+    let (exec, _) = exec_server(&[]);
+    for server in [&script, &exec] {
+        let output = crate::support::run(&["connect", &server.url, "-o", "http://evil.test"], b"");
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        assert!(
+            crate::support::text(&output.stderr).contains("403"),
+            "{output:?}"
+        );
+        // No Origin at all (not a browser) is let in.
+        let output = crate::support::run(&["connect", &server.url, "-n", "1", "-x", "x"], b"");
+        assert!(output.status.success(), "{output:?}");
+    }
+}

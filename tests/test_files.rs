@@ -502,3 +502,90 @@ fn a_recorded_repl_session_replays() {
     let output = wsx_test(&[&file], &[]);
     assert_passes(&output);
 }
+
+/// A login mock: greets, expects a login, answers with the user's name.
+const MOCK: &str = "# the server's side\n\
+send {\"op\":\"hello\"}\n\
+expect json {\"op\":\"login\"}\n\
+capture user $.user\n\
+send {\"op\":\"welcome\",\"user\":\"{{user}}\"}\n\
+expect bye\n\
+send see you\n";
+
+#[test]
+fn serve_script_is_a_mock_that_a_test_file_can_talk_to() {
+    let mock = test_file("mock.wsx", MOCK);
+    let server = Server::start(&["--script", &mock.display().to_string()]);
+    let client = test_file(
+        "client.wsx",
+        &format!(
+            "connect {}\nexpect $.op == \"hello\"\nsend {{\"op\":\"login\",\"user\":\"ann\"}}\n\
+             expect json {{\"op\":\"welcome\",\"user\":\"ann\"}}\nsend bye\nexpect see you\n",
+            server.url
+        ),
+    );
+    let output = wsx_test(&[&client, &client], &["-j", "2"]);
+    assert_passes_all(&output, 2);
+}
+
+fn assert_passes_all(output: &Output, files: usize) {
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(
+        stdout.contains(&format!("{files} passed, 0 failed")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_client_that_deviates_from_the_script_gets_1008_and_the_others_go_on() {
+    let mock = test_file("mock.wsx", MOCK);
+    let mut server = Server::start(&["--script", &mock.display().to_string()]);
+    // The good client logs in first and stays in the middle of its conversation while the
+    // bad one deviates.
+    let good = test_file(
+        "good.wsx",
+        &format!(
+            "connect {}\nexpect $.op == \"hello\"\nsend {{\"op\":\"login\",\"user\":\"bo\"}}\n\
+             expect json {{\"op\":\"welcome\"}}\nsleep 500ms\nsend bye\nexpect see you\n",
+            server.url
+        ),
+    );
+    let bad = test_file(
+        "bad.wsx",
+        &format!(
+            "connect {}\nexpect $.op == \"hello\"\nsend {{\"op\":\"logout\"}}\n\
+             expect close 1008\n",
+            server.url
+        ),
+    );
+    let good_run = {
+        let good = good.clone();
+        std::thread::spawn(move || wsx_test(&[&good], &[]))
+    };
+    let output = wsx_test(&[&bad], &[]);
+    assert_passes_all(&output, 1);
+    assert_passes_all(&good_run.join().unwrap(), 1);
+    let logged = server.stderr.wait_for("FAIL");
+    assert!(
+        logged.contains(&format!("{}:3 expect json", mock.display())),
+        "{logged}"
+    );
+    let closed = server.stderr.wait_for("1008");
+    assert!(closed.contains("script failed at line 3"), "{closed}");
+}
+
+#[test]
+fn a_server_script_with_a_connect_step_is_a_usage_error() {
+    let mock = test_file("mock.wsx", "connect ws://127.0.0.1:1/\nsend hi\n");
+    let output = run(
+        &["serve", "0", "--script", &mock.display().to_string()],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!("{}:1:1: a server script", mock.display())),
+        "{stderr}"
+    );
+}

@@ -79,6 +79,17 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
             ))
             .await
         }
+        Role::Script(script) => {
+            Box::pin(run_script(
+                server.clone(),
+                id,
+                ws,
+                &mut outbox,
+                sender,
+                script,
+            ))
+            .await;
+        }
         Role::Session { broadcast } => {
             drop(sender);
             let mut sink = ServeSink {
@@ -107,6 +118,8 @@ enum Role {
     Session { broadcast: bool },
     /// `--exec`: a child of its own, started once the session begins.
     Exec(Box<tokio::process::Command>),
+    /// `--script`: the test file's steps, from the server's side.
+    Script(Arc<crate::test::parse::Script>),
 }
 
 struct Opened {
@@ -228,6 +241,7 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
     let origin = request.header("origin").map(str::to_string);
     let role = match &server.config.mode {
         ServeMode::Exec(program) => Role::Exec(Box::new(exec::command(program, addr, &request))),
+        ServeMode::Script(script) => Role::Script(script.clone()),
         ServeMode::Broadcast => Role::Session { broadcast: true },
         ServeMode::Echo | ServeMode::Console => Role::Session { broadcast: false },
     };
@@ -315,6 +329,78 @@ fn choose_subprotocol(accepted: &[String], request: &IncomingRequest) -> Option<
         .iter()
         .find(|protocol| offered.contains(&protocol.as_str()))
         .cloned()
+}
+
+/// How long a script's `expect` and `await` steps wait, unless the script says otherwise.
+const SCRIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `--script`: the session runs as for any client, its events go to the script as well as to
+/// the log, and a failing script closes its client (only) with 1008 naming the line.
+async fn run_script(
+    server: Arc<Server>,
+    id: u64,
+    ws: Upgraded<BoxedTransport>,
+    outbox: &mut session::Outbox,
+    sender: crate::protocol::OutboxSender,
+    script: Arc<crate::test::parse::Script>,
+) {
+    let (events_tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let options = crate::test::run::RunOptions {
+        timeout: SCRIPT_TIMEOUT,
+        vars: Vec::new(),
+    };
+    let steps = {
+        let server = server.clone();
+        let sender = sender.clone();
+        async move {
+            let Some(failed) =
+                crate::test::run::run_on_connection(&script, &options, sender.clone(), events)
+                    .await
+            else {
+                return;
+            };
+            let outcome = crate::test::run::FileOutcome {
+                path: script.path.clone(),
+                steps: vec![failed.clone()],
+                elapsed: failed.elapsed,
+            };
+            for line in crate::test::report::file_report(&outcome).lines() {
+                server.printer.warn(&format!("[{id}] {line}"));
+            }
+            // A close reason holds at most 123 bytes (RFC 6455 §5.5).
+            let mut reason = format!("script failed at line {}", failed.line);
+            reason.truncate(123);
+            let _ = sender.control(crate::protocol::Command::Close { code: 1008, reason });
+        }
+    };
+    let steps = tokio::spawn(steps);
+    let mut forward = crate::test::run::forwarder(events_tx);
+    let mut sink = ScriptSink {
+        server: server.clone(),
+        id,
+        forward: &mut forward,
+    };
+    // A script that sends first wakes the session through the outbox.
+    session::run_server(ws, &server.session, outbox, Vec::new(), &mut sink).await;
+    drop(sender);
+    steps.abort();
+}
+
+struct ScriptSink<'a, F: FnMut(&Event)> {
+    server: Arc<Server>,
+    id: u64,
+    forward: &'a mut F,
+}
+
+impl<F: FnMut(&Event)> EventSink for ScriptSink<'_, F> {
+    fn event(&mut self, event: Event) {
+        (self.forward)(&event);
+        self.server.report(self.id, &event);
+    }
+
+    fn idle(&mut self) {
+        self.server.printer.flush();
+    }
 }
 
 /// Routes one client's events: to the printer, and in `--broadcast` to the other clients.

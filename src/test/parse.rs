@@ -11,13 +11,13 @@ use super::matcher::{Matcher, parse_hex};
 use super::vars::{self, BadReference};
 use crate::cli::{ClientArgs, parse_duration};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {
     pub path: String,
     pub steps: Vec<Step>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub line: usize,
     /// The step as written (its first line), for reports.
@@ -28,7 +28,7 @@ pub struct Step {
 }
 
 /// Texts may hold `{{variables}}`, replaced when the step runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// The URL and `wsx connect`'s options, as shell words.
     Connect(Vec<String>),
@@ -54,14 +54,14 @@ pub enum Action {
     Timeout(Duration),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
     Text(String),
     Hex(String),
     Base64(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaptureFrom {
     Path(String),
     Regex(String),
@@ -126,7 +126,41 @@ pub struct ConnectStep {
 const STEPS: &str =
     "connect, send, ping, pong, close, expect, await, ignore, capture, set, sleep, timeout";
 
+/// A script for `serve --script`: the steps of one connection, the client's, so no
+/// `connect` and no `@NAME`.
+pub fn parse_server_script(path: &str, text: &str) -> Result<Script, ParseError> {
+    let script = parse_steps(path, text, true)?;
+    let lines: Vec<&str> = text.lines().collect();
+    for step in &script.steps {
+        let misplaced = match &step.action {
+            Action::Connect(_) => {
+                Some("a server script runs on each client's connection: it has no connect step")
+            }
+            _ if !step.connection.is_empty() => {
+                Some("a server script has one connection, the client's: no @NAME")
+            }
+            _ => None,
+        };
+        if let Some(message) = misplaced {
+            let source_line = lines[step.line - 1].to_string();
+            return Err(ParseError {
+                path: path.to_string(),
+                line: step.line,
+                column: source_line.len() - source_line.trim_start().len() + 1,
+                width: step.source.split(' ').next().unwrap_or("").len(),
+                message: message.to_string(),
+                source_line,
+            });
+        }
+    }
+    Ok(script)
+}
+
 pub fn parse(path: &str, text: &str) -> Result<Script, ParseError> {
+    parse_steps(path, text, false)
+}
+
+fn parse_steps(path: &str, text: &str, server: bool) -> Result<Script, ParseError> {
     let lines: Vec<&str> = text.lines().collect();
     let mut steps = Vec::new();
     let mut index = 0;
@@ -372,7 +406,9 @@ pub fn parse(path: &str, text: &str) -> Result<Script, ParseError> {
             action,
         });
     }
-    check_connections(path, &lines, &steps)?;
+    if !server {
+        check_connections(path, &lines, &steps)?;
+    }
     Ok(Script {
         path: path.to_string(),
         steps,

@@ -93,7 +93,8 @@ struct Connection {
     ended: Option<Incoming>,
     ignores: Vec<Matcher>,
     recent: VecDeque<Incoming>,
-    task: JoinHandle<()>,
+    /// The session, when the test dialled it (not for `serve --script`, whose server runs it).
+    task: Option<JoinHandle<()>>,
 }
 
 impl Connection {
@@ -174,40 +175,89 @@ pub async fn run_file(
     trace: Option<Trace>,
 ) -> FileOutcome {
     let started = Instant::now();
-    let mut run = Runner {
-        vars: Vars::default(),
-        timeout: options.timeout,
-        connections: HashMap::new(),
-        last_matched: None,
-        printer,
-        trace,
-    };
-    for (name, value) in &options.vars {
-        run.vars.set(name, value.clone());
-    }
-    let mut steps = Vec::new();
-    for step in &script.steps {
-        if let Some(trace) = &run.trace {
-            trace(&format!("{}:{} {}", script.path, step.line, step.source));
-        }
-        let step_started = Instant::now();
-        let failure = run.step(step).await.err();
-        let failed = failure.is_some();
-        steps.push(StepResult {
-            line: step.line,
-            step: step.source.clone(),
-            elapsed: step_started.elapsed(),
-            failure,
-        });
-        if failed {
-            break;
-        }
-    }
+    let mut run = Runner::new(options, Some(printer), trace);
+    let steps = run.steps(script).await;
     run.close_all().await;
     FileOutcome {
         path: script.path.clone(),
         steps,
         elapsed: started.elapsed(),
+    }
+}
+
+/// `serve --script`: the steps from the server's side, on a connection the server already
+/// runs. The first failing step, if any, comes back; the connection is left open.
+pub async fn run_on_connection(
+    script: &Script,
+    options: &RunOptions,
+    sender: OutboxSender,
+    events: mpsc::UnboundedReceiver<Incoming>,
+) -> Option<StepResult> {
+    let mut run = Runner::new(options, None, None);
+    run.connections.insert(
+        String::new(),
+        Connection {
+            sender,
+            events,
+            ended: None,
+            ignores: Vec::new(),
+            recent: VecDeque::new(),
+            task: None,
+        },
+    );
+    run.steps(script)
+        .await
+        .into_iter()
+        .find(|step| step.failure.is_some())
+}
+
+/// A session sink's half of a test connection: what arrives, as [`Incoming`]s.
+pub fn forwarder(events: mpsc::UnboundedSender<Incoming>) -> impl FnMut(&Event) {
+    let mut forward = Forward {
+        events,
+        trace: None,
+        last_error: None,
+    };
+    move |event: &Event| forward.event(event.clone())
+}
+
+impl<'a> Runner<'a> {
+    fn new(options: &RunOptions, printer: Option<&'a Printer>, trace: Option<Trace>) -> Runner<'a> {
+        let mut vars = Vars::default();
+        for (name, value) in &options.vars {
+            vars.set(name, value.clone());
+        }
+        Runner {
+            vars,
+            timeout: options.timeout,
+            connections: HashMap::new(),
+            last_matched: None,
+            printer,
+            trace,
+        }
+    }
+
+    /// Runs the steps up to the first failure.
+    async fn steps(&mut self, script: &Script) -> Vec<StepResult> {
+        let mut steps = Vec::new();
+        for step in &script.steps {
+            if let Some(trace) = &self.trace {
+                trace(&format!("{}:{} {}", script.path, step.line, step.source));
+            }
+            let step_started = Instant::now();
+            let failure = self.step(step).await.err();
+            let failed = failure.is_some();
+            steps.push(StepResult {
+                line: step.line,
+                step: step.source.clone(),
+                elapsed: step_started.elapsed(),
+                failure,
+            });
+            if failed {
+                break;
+            }
+        }
+        steps
     }
 }
 
@@ -217,7 +267,8 @@ struct Runner<'a> {
     connections: HashMap<String, Connection>,
     /// The last message an `expect` or `await` matched, for `capture`.
     last_matched: Option<Incoming>,
-    printer: &'a Printer,
+    /// For dialling; `serve --script` has no connect steps.
+    printer: Option<&'a Printer>,
     trace: Option<Trace>,
 }
 
@@ -331,8 +382,11 @@ impl Runner<'_> {
         };
         let client = Client::new(&step.client, limits, false)
             .map_err(|error| Failure::plain(error.to_string()))?;
+        let Some(printer) = self.printer else {
+            return Err(Failure::plain("a server script cannot connect"));
+        };
         let connection = client
-            .dial(self.printer)
+            .dial(printer)
             .await
             .map_err(|error| Failure::plain(error.to_string()))?;
         let (sender, mut queue) = outbox(1024, 16 << 20);
@@ -367,7 +421,7 @@ impl Runner<'_> {
                 ended: None,
                 ignores: Vec::new(),
                 recent: VecDeque::new(),
-                task,
+                task: Some(task),
             },
         );
         Ok(())
@@ -498,9 +552,12 @@ impl Runner<'_> {
         for (_, connection) in self.connections.drain() {
             let Connection {
                 mut events,
-                mut task,
+                task: Some(mut task),
                 ..
-            } = connection;
+            } = connection
+            else {
+                continue;
+            };
             // Read on, so that the close's last events find a reader.
             let drain = async { while events.recv().await.is_some() {} };
             let _ = tokio::time::timeout(CLOSE_WAIT, async {
