@@ -148,12 +148,21 @@ async fn run_all(config: &TestConfig, scripts: &[Script]) -> Result<Vec<FileOutc
             }
         }) as Trace
     });
-    let printer = &printer;
-    let mut running = futures_util::stream::iter(scripts)
-        .map(|script| run::run_file(script, &config.options, printer, trace.clone()))
+    let printer = Arc::new(printer);
+    // Each file on a task of its own: a task woken by its connection runs at once, where
+    // the runtime's main future would first poll the network again (an extra system call
+    // per message).
+    let mut running = futures_util::stream::iter(scripts.iter().cloned())
+        .map(|script| {
+            let (options, printer, trace) =
+                (config.options.clone(), printer.clone(), trace.clone());
+            tokio::spawn(async move { run::run_file(&script, &options, &printer, trace).await })
+        })
         .buffered(config.jobs);
     let mut outcomes = Vec::new();
     while let Some(outcome) = running.next().await {
+        let outcome = outcome
+            .map_err(|error| Error::ConnectionLost(format!("a test file's run failed: {error}")))?;
         if config.jsonl {
             let mut stdout = std::io::stdout().lock();
             for step in &outcome.steps {

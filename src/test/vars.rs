@@ -31,6 +31,9 @@ impl Vars {
 
     /// `text` with every reference replaced; the first unknown name is the error.
     pub fn substitute(&self, text: &str) -> Result<String, String> {
+        if !text.contains("{{") {
+            return Ok(text.to_string());
+        }
         let mut unknown = None;
         let out = expand(text, |name| {
             let value = self.get(name);
