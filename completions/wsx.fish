@@ -118,6 +118,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l threads -d 'Threads th
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l publish-token -d 'Let anyone who sends Authorization: Bearer TOKEN publish (without it, loopback only)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -131,6 +132,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l echo -d 'Send every me
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l broadcast -d 'Relay every message to every other client'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l no-page -d 'Answer a plain GET / with 426 instead of the built-in test page'
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l no-publish -d 'Refuse HTTP publish (POST PATH) with 405'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l raw -d 'Bytes in and out: stdin is sent as binary messages (each read, at most 64 KiB), and received payloads are written as they came, nothing added'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s P -l show-ping-pong -d 'Print ping and pong frames'
@@ -152,6 +154,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l threads -d 'Threads that r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l cert -d 'Certificate chain (PEM): serve wss:// (with --key)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l publish-token -d 'Let anyone who sends Authorization: Bearer TOKEN publish (without it, loopback only)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -165,6 +168,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l echo -d 'Send every messag
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l broadcast -d 'Relay every message to every other client'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l exec -d 'Run PROGRAM (given after --) for each client: messages in as lines on its stdin, lines of its stdout out as messages'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l no-page -d 'Answer a plain GET / with 426 instead of the built-in test page'
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l no-publish -d 'Refuse HTTP publish (POST PATH) with 405'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s b -l binary -d 'Send input lines (and -x messages) as binary messages'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l raw -d 'Bytes in and out: stdin is sent as binary messages (each read, at most 64 KiB), and received payloads are written as they came, nothing added'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s P -l show-ping-pong -d 'Print ping and pong frames'

@@ -405,6 +405,14 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_page: bool,
 
+    /// Let anyone who sends Authorization: Bearer TOKEN publish (without it, loopback only)
+    #[arg(long, value_name = "TOKEN", conflicts_with = "no_publish")]
+    pub publish_token: Option<String>,
+
+    /// Refuse HTTP publish (POST PATH) with 405
+    #[arg(long)]
+    pub no_publish: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::output::format::BinaryFormat;
 use crate::output::{OutputOptions, color_wanted};
 use crate::protocol::{DEFAULT_MAX_FRAME_SIZE, Limits, Payload, SessionOptions};
+use crate::serve::publish::PublishPolicy;
 
 /// How long wsx waits for the peer's Close after sending its own.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -95,6 +96,8 @@ pub struct ServeConfig {
     pub threads: usize,
     /// Answer a plain `GET /` with the built-in test page.
     pub page: bool,
+    /// `POST PATH` delivers to channel PATH.
+    pub publish: crate::serve::publish::PublishPolicy,
     /// `-v`: print each client's request and response heads on stderr.
     pub verbose: bool,
     pub session: SessionOptions,
@@ -364,6 +367,17 @@ impl TryFrom<ServeArgs> for ServeConfig {
             "--max-connections",
             args.max_connections.map(|max| max as u64),
         )?;
+        let publish = match (&mode, args.no_publish) {
+            (_, true) => PublishPolicy::Off {
+                why: "publishing is off (--no-publish)",
+            },
+            (ServeMode::Console | ServeMode::Broadcast, false) => PublishPolicy::On {
+                token: args.publish_token.clone(),
+            },
+            _ => PublishPolicy::Off {
+                why: "HTTP publish works in the console and --broadcast modes",
+            },
+        };
         let console = mode == ServeMode::Console;
         let interactive = console && terminals() && !common.jsonl && !common.raw;
         let session = session_options(common, mode == ServeMode::Echo)?;
@@ -387,6 +401,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             queue_bytes: QUEUE_BYTES,
             threads: args.threads.unwrap_or_else(default_threads),
             page: !args.no_page,
+            publish,
             verbose: common.verbose,
             session,
             input: InputOptions {

@@ -15,6 +15,7 @@ mod local_safety;
 mod page;
 mod pipe;
 mod proxy;
+mod publish;
 mod raw;
 mod reconnect;
 mod repl;

@@ -401,6 +401,48 @@ impl IncomingRequest {
             .map(|(name, value)| (name.as_str(), value.as_bytes()))
     }
 
+    /// Reads the body that follows the head: `Content-Length` bytes (what curl sends), or a
+    /// chunked body. `None` when it is longer than `limit`; an error when it is cut short.
+    pub async fn read_body<S>(
+        &mut self,
+        stream: &mut S,
+        limit: usize,
+    ) -> Result<Option<Vec<u8>>, RequestError>
+    where
+        S: AsyncRead + Unpin,
+    {
+        let chunked = self
+            .header("transfer-encoding")
+            .is_some_and(|value| value.to_ascii_lowercase().contains("chunked"));
+        if chunked {
+            return read_chunked(stream, std::mem::take(&mut self.leftover), limit).await;
+        }
+        let length: usize = match self.header("content-length") {
+            None => 0,
+            Some(value) => value
+                .trim()
+                .parse()
+                .map_err(|_| RequestError::Malformed("bad Content-Length".into()))?,
+        };
+        if length > limit {
+            return Ok(None);
+        }
+        let mut body = std::mem::take(&mut self.leftover);
+        body.truncate(length);
+        while body.len() < length {
+            let mut chunk = vec![0u8; (length - body.len()).min(64 * 1024)];
+            let read = stream
+                .read(&mut chunk)
+                .await
+                .map_err(|_| RequestError::Closed)?;
+            if read == 0 {
+                return Err(RequestError::Closed);
+            }
+            body.extend_from_slice(&chunk[..read]);
+        }
+        Ok(Some(body))
+    }
+
     /// The request head as `-v` shows it, credentials masked.
     pub fn head(&self) -> String {
         format_request_head(&self.request)
@@ -455,6 +497,61 @@ where
             return Err(RequestError::TooLarge);
         }
     }
+}
+
+/// A `Transfer-Encoding: chunked` body (RFC 9112 §7.1), trailers ignored.
+async fn read_chunked<S>(
+    stream: &mut S,
+    mut buffered: Vec<u8>,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, RequestError>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        // A size line (httparse reads it), then that many bytes and a CRLF.
+        let (size, line_length) = loop {
+            match httparse::parse_chunk_size(&buffered[at..]) {
+                Ok(httparse::Status::Complete((length, size))) => break (size, length),
+                Ok(httparse::Status::Partial) if buffered.len() - at <= 1024 => {
+                    fill(stream, &mut buffered).await?;
+                }
+                _ => return Err(RequestError::Malformed("bad chunk size line".into())),
+            }
+        };
+        let size =
+            usize::try_from(size).map_err(|_| RequestError::Malformed("chunk too large".into()))?;
+        at += line_length;
+        if size == 0 {
+            return Ok(Some(body));
+        }
+        if body.len() + size > limit {
+            return Ok(None);
+        }
+        while buffered.len() < at + size + 2 {
+            fill(stream, &mut buffered).await?;
+        }
+        body.extend_from_slice(&buffered[at..at + size]);
+        at += size + 2;
+    }
+}
+
+async fn fill<S>(stream: &mut S, buffered: &mut Vec<u8>) -> Result<(), RequestError>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut chunk = [0u8; 8192];
+    let read = stream
+        .read(&mut chunk)
+        .await
+        .map_err(|_| RequestError::Closed)?;
+    if read == 0 {
+        return Err(RequestError::Closed);
+    }
+    buffered.extend_from_slice(&chunk[..read]);
+    Ok(())
 }
 
 /// Parses a complete head from `buffer`; `Ok(None)` means more bytes are needed.

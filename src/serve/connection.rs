@@ -190,6 +190,10 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
             .verbose(&prefix_lines(&prefix, &request.head()));
     }
     if !request.wants_websocket() {
+        if request.method() == "POST" {
+            super::publish::handle(&server, &mut stream, request, addr).await;
+            return None;
+        }
         if server.config.page && request.method() == "GET" && request.path() == "/" {
             let _ = respond(
                 &mut stream,

@@ -164,7 +164,10 @@ fn run_command(server: &Server, command: ReplCommand, pending: &mut Pending) {
                 printer.info("no clients connected");
             }
             for client in clients {
-                printer.info(&format!("[{}] {} {}", client.id, client.addr, client.path));
+                printer.info(&format!(
+                    "[{}] {} {} (channel {})",
+                    client.id, client.addr, client.path, client.channel
+                ));
             }
         }
         ReplCommand::Kick {

@@ -21,6 +21,8 @@ pub const STALL_LIMIT: Duration = Duration::from_secs(2);
 struct Client {
     addr: String,
     path: String,
+    /// The request path without its query: who `--broadcast` and HTTP publish reach.
+    channel: String,
     outbox: OutboxSender,
     /// Set once the client was dropped for not reading: nothing more waits for it.
     overflowed: Arc<AtomicBool>,
@@ -97,6 +99,7 @@ pub struct ClientInfo {
     /// `127.0.0.1:51234`, or `unix` for a client on a Unix socket.
     pub addr: String,
     pub path: String,
+    pub channel: String,
 }
 
 pub struct Hub {
@@ -122,11 +125,13 @@ impl Hub {
     /// Adds an upgraded client; ids count up from 1 and are never reused.
     pub fn register(&self, addr: String, path: String, outbox: OutboxSender) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let channel = path.split('?').next().unwrap_or("/").to_string();
         self.clients().insert(
             id,
             Client {
                 addr,
                 path,
+                channel,
                 outbox,
                 overflowed: Arc::new(AtomicBool::new(false)),
             },
@@ -152,6 +157,7 @@ impl Hub {
                 id: *id,
                 addr: client.addr.clone(),
                 path: client.path.clone(),
+                channel: client.channel.clone(),
             })
             .collect()
     }
@@ -180,9 +186,33 @@ impl Hub {
         sent
     }
 
-    /// Relays a received message to everyone else (payload bytes are shared, not copied).
+    /// Relays a received message to everyone else on the sender's channel (payload bytes
+    /// are shared, not copied).
     pub fn broadcast(&self, from: u64, payload: &Payload, pending: &mut Pending) {
-        self.send_all(Some(from), &Command::Send(payload.clone()), pending);
+        let clients = self.clients();
+        let Some(channel) = clients.get(&from).map(|client| client.channel.clone()) else {
+            return;
+        };
+        let command = Command::Send(payload.clone());
+        for (id, client) in clients.iter() {
+            if *id != from && client.channel == channel {
+                deliver(*id, client, command.clone(), pending);
+            }
+        }
+    }
+
+    /// An HTTP publish: to every client of `channel`; returns how many.
+    pub fn publish(&self, channel: &str, payload: &Payload, pending: &mut Pending) -> usize {
+        let clients = self.clients();
+        let command = Command::Send(payload.clone());
+        let mut delivered = 0;
+        for (id, client) in clients.iter() {
+            if client.channel == channel {
+                deliver(*id, client, command.clone(), pending);
+                delivered += 1;
+            }
+        }
+        delivered
     }
 
     /// Starts the close handshake with one client, ahead of anything it has queued.

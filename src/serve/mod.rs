@@ -7,6 +7,7 @@ mod console;
 mod exec;
 mod hub;
 mod policy;
+pub mod publish;
 mod server;
 mod workers;
 

@@ -1,0 +1,138 @@
+//! HTTP publish: a plain `POST PATH` (no Upgrade) delivers its body as one message to every
+//! client of channel PATH, so a backend or a test pushes with `curl -d`. Open to loopback
+//! peers, or to anyone with `--publish-token`; bodies over `--max-message-size` get 413.
+
+use super::Server;
+use super::hub::Pending;
+use crate::protocol::handshake::{IncomingRequest, RequestError, respond};
+use crate::protocol::{BoxedTransport, Payload};
+
+/// Whether and how `serve` takes publishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishPolicy {
+    /// `--no-publish`, or a mode without channels to publish to.
+    Off { why: &'static str },
+    /// Loopback peers only, unless a token is set.
+    On { token: Option<String> },
+}
+
+/// What the publisher gets back, and what the server logs.
+struct Answer {
+    status: u16,
+    body: String,
+    log: String,
+}
+
+pub async fn handle(
+    server: &Server,
+    stream: &mut BoxedTransport,
+    mut request: IncomingRequest,
+    addr: &str,
+) {
+    let answer = publish(server, stream, &mut request, addr).await;
+    server
+        .printer
+        .info(&format!("{addr}: POST {}: {}", request.path(), answer.log));
+    let (content_type, headers): (&str, &[(&str, &str)]) = match answer.status {
+        200 => ("application/json", &[]),
+        401 => ("text/plain", &[("WWW-Authenticate", "Bearer")]),
+        405 => ("text/plain", &[("Allow", "GET")]),
+        _ => ("text/plain", &[]),
+    };
+    let _ = respond(
+        stream,
+        answer.status,
+        headers,
+        content_type,
+        answer.body.as_bytes(),
+    )
+    .await;
+}
+
+async fn publish(
+    server: &Server,
+    stream: &mut BoxedTransport,
+    request: &mut IncomingRequest,
+    addr: &str,
+) -> Answer {
+    let refuse = |status: u16, why: String| Answer {
+        status,
+        body: format!("{why}\n"),
+        log: format!("refused with {status}: {why}"),
+    };
+    let token = match &server.config.publish {
+        PublishPolicy::Off { why } => return refuse(405, why.to_string()),
+        PublishPolicy::On { token } => token,
+    };
+    match token {
+        Some(token) => {
+            let expected = format!("Bearer {token}");
+            if request.header("authorization") != Some(expected.as_str()) {
+                return refuse(401, "publishing needs Authorization: Bearer TOKEN".into());
+            }
+        }
+        None if !is_local(addr) => {
+            return refuse(
+                403,
+                "only loopback peers may publish unless the server has a --publish-token".into(),
+            );
+        }
+        None => {}
+    }
+    let limit = server.config.session.limits.max_message_size;
+    let body = match request.read_body(stream, limit).await {
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            return refuse(
+                413,
+                format!("the body is over the {limit}-byte --max-message-size"),
+            );
+        }
+        Err(RequestError::Malformed(why)) => return refuse(400, why),
+        Err(_) => return refuse(400, "the body ended early".into()),
+    };
+    let binary_type = request.header("content-type").is_some_and(|kind| {
+        kind.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/octet-stream")
+    });
+    let payload = match String::from_utf8(body) {
+        Ok(text) if !binary_type => Payload::text(text),
+        Ok(text) => Payload::binary(text.into_bytes()),
+        Err(not_utf8) => Payload::binary(not_utf8.into_bytes()),
+    };
+    let mut pending = Pending::default();
+    let delivered = server.hub.publish(request.path(), &payload, &mut pending);
+    // Like any broadcast: a full queue waits (bounded), a client that does not read is dropped.
+    pending.deliver(&server.printer).await;
+    Answer {
+        status: 200,
+        body: format!("{}\n", serde_json::json!({ "delivered": delivered })),
+        log: format!(
+            "delivered to {delivered} client{}",
+            if delivered == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// A loopback TCP peer, or a Unix socket's (which only this machine can reach).
+fn is_local(addr: &str) -> bool {
+    addr == super::workers::UNIX_PEER
+        || addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|addr| addr.ip().is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_peers_publish_without_a_token() {
+        assert!(is_local("127.0.0.1:5000"));
+        assert!(is_local("[::1]:5000"));
+        assert!(is_local("unix"));
+        assert!(!is_local("192.168.1.7:5000"));
+        assert!(!is_local("[2001:db8::1]:5000"));
+    }
+}

@@ -1,0 +1,194 @@
+//! `serve` as a push server: channels under `--broadcast`, and HTTP publish with the real
+//! `curl`: text and binary bodies, the delivered count, tokens, refusals, a burst in order.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+
+use crate::support::{Client, Server, run, scratch_dir, text};
+
+fn curl(args: &[&str]) -> (String, String) {
+    crate::support::require_debian_packages(&[("curl", "curl")]);
+    let output = Command::new("curl")
+        .args(["-s", "-o", "-", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("run curl");
+    let out = text(&output.stdout);
+    let (body, status) = out.rsplit_once('\n').unwrap_or(("", ""));
+    (status.to_string(), body.trim_end().to_string())
+}
+
+#[test]
+fn broadcast_stays_within_a_channel() {
+    let mut server = Server::start(&["--broadcast"]);
+    let mut a1 = Client::start(&[&format!("{}/a", server.url)]);
+    server.stderr.wait_for("[1] connected");
+    let mut a2 = Client::start(&[&format!("{}/a?user=2", server.url)]);
+    server.stderr.wait_for("[2] connected");
+    let mut b = Client::start(&[&format!("{}/b", server.url), "--jsonl"]);
+    server.stderr.wait_for("[3] connected");
+    a1.send_line("for channel a");
+    assert_eq!(a2.stdout.take(1), ["for channel a"]);
+    b.send_line("for channel b");
+    // a2 next sees a1's second message, not b's.
+    a1.send_line("again a");
+    assert_eq!(a2.stdout.take(1), ["again a"]);
+    assert!(a1.finish().success());
+    assert!(a2.finish().success());
+    assert!(b.finish().success());
+    b.stdout.wait_for("\"close\"");
+    let events = b.stdout.seen.join("\n");
+    assert!(!events.contains("\"message\""), "{events}");
+}
+
+#[test]
+fn curl_publishes_text_and_binary_to_a_channel() {
+    let mut server = Server::start(&["--broadcast"]);
+    let mut reader = Client::start(&[&format!("{}/prices", server.url), "--jsonl"]);
+    server.stderr.wait_for("[1] connected");
+    let mut other = Client::start(&[&format!("{}/news", server.url), "--jsonl"]);
+    server.stderr.wait_for("[2] connected");
+    let base = format!("http://{}", server.addr());
+    let (status, body) = curl(&["-d", "price=7", &format!("{base}/prices")]);
+    assert_eq!(
+        (status.as_str(), body.as_str()),
+        ("200", "{\"delivered\":1}")
+    );
+    let message: serde_json::Value =
+        serde_json::from_str(&reader.stdout.wait_for("\"message\"")).unwrap();
+    assert_eq!(
+        (message["type"].as_str(), message["data"].as_str()),
+        (Some("text"), Some("price=7"))
+    );
+
+    let blob = scratch_dir().join("blob.bin");
+    std::fs::write(&blob, [0u8, 0xff, 0x10]).unwrap();
+    let (status, _) = curl(&[
+        "--data-binary",
+        &format!("@{}", blob.display()),
+        "-H",
+        "Content-Type: application/octet-stream",
+        &format!("{base}/prices"),
+    ]);
+    assert_eq!(status, "200");
+    let message: serde_json::Value =
+        serde_json::from_str(&reader.stdout.wait_for("\"message\"")).unwrap();
+    assert_eq!(
+        (message["type"].as_str(), message["data"].as_str()),
+        (Some("binary"), Some("AP8Q"))
+    );
+
+    // Text that is valid UTF-8 but declared binary goes as binary; nobody on /empty.
+    let (status, body) = curl(&[
+        "-d",
+        "hello",
+        "-H",
+        "Content-Type: application/octet-stream",
+        &format!("{base}/news"),
+    ]);
+    assert_eq!(
+        (status.as_str(), body.as_str()),
+        ("200", "{\"delivered\":1}")
+    );
+    let message: serde_json::Value =
+        serde_json::from_str(&other.stdout.wait_for("\"message\"")).unwrap();
+    assert_eq!(message["type"], "binary");
+    let (status, body) = curl(&["-d", "x", &format!("{base}/empty")]);
+    assert_eq!(
+        (status.as_str(), body.as_str()),
+        ("200", "{\"delivered\":0}")
+    );
+    server
+        .stderr
+        .wait_for("POST /empty: delivered to 0 clients");
+}
+
+#[test]
+fn publish_refusals_name_their_reason() {
+    let server = Server::start(&[
+        "--broadcast",
+        "--publish-token",
+        "s3cret",
+        "--max-message-size",
+        "1KiB",
+    ]);
+    let url = format!("http://{}/prices", server.addr());
+    let (status, body) = curl(&["-d", "x", &url]);
+    assert_eq!(status, "401");
+    assert!(body.contains("Bearer"), "{body}");
+    let (status, _) = curl(&["-d", "x", "-H", "Authorization: Bearer wrong", &url]);
+    assert_eq!(status, "401");
+    let (status, body) = curl(&["-d", "x", "-H", "Authorization: Bearer s3cret", &url]);
+    assert_eq!(
+        (status.as_str(), body.as_str()),
+        ("200", "{\"delivered\":0}")
+    );
+    let big = "x".repeat(2048);
+    let (status, body) = curl(&["-d", &big, "-H", "Authorization: Bearer s3cret", &url]);
+    assert_eq!(status, "413");
+    assert!(body.contains("--max-message-size"), "{body}");
+
+    let off = Server::start(&["--broadcast", "--no-publish"]);
+    let (status, body) = curl(&["-d", "x", &format!("http://{}/prices", off.addr())]);
+    assert_eq!(status, "405");
+    assert!(body.contains("--no-publish"), "{body}");
+    let echo = Server::start(&["--echo"]);
+    let (status, body) = curl(&["-d", "x", &format!("http://{}/prices", echo.addr())]);
+    assert_eq!(status, "405");
+    assert!(body.contains("console and --broadcast"), "{body}");
+}
+
+#[test]
+fn a_chunked_publish_is_read_whole() {
+    let server = Server::start(&["--broadcast"]);
+    let mut reader = Client::start(&[&format!("{}/c", server.url), "-n", "1"]);
+    let mut server = server;
+    server.stderr.wait_for("[1] connected");
+    let (status, _) = curl(&[
+        "-H",
+        "Transfer-Encoding: chunked",
+        "-d",
+        "sent in chunks",
+        &format!("http://{}/c", server.addr()),
+    ]);
+    assert_eq!(status, "200");
+    assert_eq!(reader.stdout.take(1), ["sent in chunks"]);
+}
+
+/// One publish over its own connection, as a backend's HTTP client makes it.
+fn post(addr: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn a_burst_of_ten_thousand_publishes_arrives_whole_and_in_order() {
+    let mut server = Server::start(&["--broadcast"]);
+    let count = 10_000;
+    let reader = std::thread::spawn({
+        let url = format!("{}/burst", server.url);
+        move || run(&["connect", &url, "-n", &count.to_string(), "-q"], b"")
+    });
+    server.stderr.wait_for("[1] connected");
+    let addr = server.addr();
+    for index in 0..count {
+        let answer = post(&addr, "/burst", &format!("message {index}"));
+        assert!(answer.contains("{\"delivered\":1}"), "{answer}");
+    }
+    let output = reader.join().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let lines: Vec<String> = text(&output.stdout).lines().map(String::from).collect();
+    assert_eq!(lines.len(), count);
+    for (index, line) in lines.iter().enumerate() {
+        assert_eq!(line, &format!("message {index}"));
+    }
+}
