@@ -449,7 +449,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__serve)
-            opts="-s -b -n -w -P -t -v -q -x -h --socket-mode --echo --broadcast --exec --script --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --publish-token --no-publish --binary --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --execute --help"
+            opts="-s -b -n -w -P -t -v -q -x -h --socket-mode --echo --broadcast --exec --script --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --publish-token --no-publish --redis --binary --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --execute --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -504,6 +504,10 @@ _wsx() {
                     return 0
                     ;;
                 --publish-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

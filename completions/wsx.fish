@@ -119,6 +119,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l cert -d 'Certificate c
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l publish-token -d 'Let anyone who sends Authorization: Bearer TOKEN publish (without it, loopback only)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -l redis -d 'Share channels with every wsx serve that names this Redis (redis://, rediss://, redis+unix://)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r
@@ -155,6 +156,7 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l cert -d 'Certificate chain
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l key -d 'Private key (PEM) for --cert' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l client-ca -d 'Require client certificates signed by a CA in this PEM file' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l publish-token -d 'Let anyone who sends Authorization: Bearer TOKEN publish (without it, loopback only)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand s" -l redis -d 'Share channels with every wsx serve that names this Redis (redis://, rediss://, redis+unix://)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s n -l count -d 'Exit normally after receiving N messages' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s w -l wait -d 'After input ends, keep receiving this long before closing' -r
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l ping-interval -d 'Send a ping every SECS and report missing pongs' -r

@@ -413,6 +413,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_publish: bool,
 
+    /// Share channels with every wsx serve that names this Redis (redis://, rediss://,
+    /// redis+unix://)
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -98,6 +98,8 @@ pub struct ServeConfig {
     pub page: bool,
     /// `POST PATH` delivers to channel PATH.
     pub publish: crate::serve::publish::PublishPolicy,
+    /// `--redis URL`: channels shared with other instances.
+    pub redis: Option<String>,
     /// `-v`: print each client's request and response heads on stderr.
     pub verbose: bool,
     pub session: SessionOptions,
@@ -402,6 +404,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             threads: args.threads.unwrap_or_else(default_threads),
             page: !args.no_page,
             publish,
+            redis: args.redis.clone(),
             verbose: common.verbose,
             session,
             input: InputOptions {

@@ -18,6 +18,7 @@ mod proxy;
 mod publish;
 mod raw;
 mod reconnect;
+mod redis;
 mod repl;
 mod robustness;
 mod serve;

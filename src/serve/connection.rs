@@ -95,6 +95,7 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
             let mut sink = ServeSink {
                 server: server.clone(),
                 id,
+                channel: path.split('?').next().unwrap_or("/").to_string(),
                 broadcast,
                 pending: Pending::default(),
             };
@@ -413,6 +414,8 @@ struct ServeSink {
     id: u64,
     /// Relay every message to the other clients.
     broadcast: bool,
+    /// The client's channel, for `--redis`.
+    channel: String,
     /// Broadcasts waiting for room in other clients' queues.
     pending: Pending,
 }
@@ -425,6 +428,7 @@ impl EventSink for ServeSink {
             self.server
                 .hub
                 .broadcast(self.id, payload, &mut self.pending);
+            self.server.share(&self.channel, payload);
         }
         self.server.report(self.id, &event);
     }

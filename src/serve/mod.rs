@@ -6,6 +6,7 @@ mod connection;
 mod console;
 mod exec;
 mod hub;
+mod instances;
 mod policy;
 pub mod publish;
 mod server;
@@ -46,6 +47,11 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         None => None,
     };
     let scheme = if tls.is_some() { "wss" } else { "ws" };
+    // Before listening: a server that cannot share its channels does not start.
+    let redis = match &config.redis {
+        Some(url) => Some((url.clone(), instances::connect(url).await?)),
+        None => None,
+    };
     let (listener, listening) = Listener::bind(&config.listen, scheme).await?;
 
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel();
@@ -53,7 +59,10 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         count: None,
         ..config.session.clone()
     };
-    let server = Arc::new(Server {
+    let server = Arc::new_cyclic(|weak| Server {
+        instances: redis.map(|(url, connected)| {
+            instances::Instances::start(url, connected, weak.clone(), printer.clone())
+        }),
         hub: Hub::new(),
         session,
         printer: printer.clone(),

@@ -103,6 +103,7 @@ async fn publish(
     };
     let mut pending = Pending::default();
     let delivered = server.hub.publish(request.path(), &payload, &mut pending);
+    server.share(request.path(), &payload);
     // Like any broadcast: a full queue waits (bounded), a client that does not read is dropped.
     pending.deliver(&server.printer).await;
     Answer {

@@ -28,6 +28,8 @@ pub struct Server {
     /// Set with `--cert/--key`: every connection starts with a TLS handshake.
     pub(super) tls: Option<TlsAcceptor>,
     pub(super) origin_policy: policy::OriginPolicy,
+    /// `--redis`: the other instances that share the channels.
+    pub(super) instances: Option<super::instances::Instances>,
 }
 
 /// Why the server stops, and the close code its clients get.
@@ -64,6 +66,13 @@ impl Server {
             return;
         }
         self.printer.event(Some(id), event);
+    }
+
+    /// Passes a message delivered on `channel` here to the other instances (`--redis`).
+    pub(super) fn share(&self, channel: &str, payload: &Payload) {
+        if let Some(instances) = &self.instances {
+            instances.share(channel, payload);
+        }
     }
 
     /// Messages every new client gets first (`-x`).
