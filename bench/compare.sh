@@ -153,7 +153,9 @@ pipe_rate() { # command... -> lines/s for the whole command, checking every line
 }
 wsx_pipe=""; websocat_pipe=""
 for _ in $(seq 1 "$ROUNDS"); do
-  wsx_pipe+="$(pipe_rate "$WSX" connect "$WSX_URL" -q) "
+  # --linger 0: this echo server answers everything before its Close, so the default 500 ms
+  # linger at EOF (for servers that drop pending replies) would only add a quiet tail.
+  wsx_pipe+="$(pipe_rate "$WSX" connect "$WSX_URL" -q --linger 0) "
   websocat_pipe+="$(pipe_rate "$WEBSOCAT" "$WSX_URL") "
 done
 results[pipe,wsx]="$(echo "$wsx_pipe" | tr ' ' '\n' | grep . | median)"
