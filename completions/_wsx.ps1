@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('c', 'c', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
             [CompletionResult]::new('s', 's', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Sit between a client and a server: show, inject, disturb and record what they say')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an echo endpoint: throughput and round-trip latency')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run conversations written as files (send, expect, capture) and report each step')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -47,10 +48,10 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up when the opening handshake takes longer than this')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
-            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[user:pass@]host:port or socks5://…')
             [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--linger', '--linger', [CompletionResultType]::ParameterName, 'At stdin EOF, close once the server has been quiet this long (0 closes at once)')
             [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write the session as a `wsx test` file (credentials as {{variables}})')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read')
@@ -99,10 +100,10 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up when the opening handshake takes longer than this')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
-            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[user:pass@]host:port or socks5://…')
             [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--linger', '--linger', [CompletionResultType]::ParameterName, 'At stdin EOF, close once the server has been quiet this long (0 closes at once)')
             [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write the session as a `wsx test` file (credentials as {{variables}})')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Send this message first (repeatable; @FILE sends a file''s content, @@ a leading @); with -x and stdin a terminal, stdin is not read')
@@ -236,6 +237,46 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'wsx;proxy' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header (repeatable)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer this subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Offer this subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Origin header to send')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Origin header to send')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Basic authentication (credentials in the URL work too)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up when the opening handshake takes longer than this')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[user:pass@]host:port or socks5://…')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)')
+            [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Hold every message this long before passing it on (both ways, order kept)')
+            [CompletionResult]::new('--drop', '--drop', [CompletionResultType]::ParameterName, 'Do not pass on messages that match this regex (repeatable; written ~REGEX or REGEX)')
+            [CompletionResult]::new('--disconnect-after', '--disconnect-after', [CompletionResultType]::ParameterName, 'After N messages (both ways, the Nth passed on), cut the client''s connection without a Close, as a network failure would')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write one wsx test file per client, DIR/client-ID.wsx, replaying its side')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Certificate chain (PEM): listen as wss:// (with --key)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) for --cert')
+            [CompletionResult]::new('--allow-origin', '--allow-origin', [CompletionResultType]::ParameterName, 'Allowed Origin (repeatable; ''*'' for any); without it, only loopback origins and the proxy''s own')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Refuse clients beyond this many with HTTP 503')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Accept any TLS certificate (wss://)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate (wss://)')
+            [CompletionResult]::new('--no-proxy', '--no-proxy', [CompletionResultType]::ParameterName, 'Ignore the *_PROXY environment variables')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow HTTP redirects during the handshake (at most 5)')
+            [CompletionResult]::new('--location', '--location', [CompletionResultType]::ParameterName, 'Follow HTTP redirects during the handshake (at most 5)')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Print ping and pong frames')
+            [CompletionResult]::new('--show-ping-pong', '--show-ping-pong', [CompletionResultType]::ParameterName, 'Print ping and pong frames')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Prefix printed events with the time (UTC)')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix printed events with the time (UTC)')
+            [CompletionResult]::new('--jsonl', '--jsonl', [CompletionResultType]::ParameterName, 'Write one JSON object per event on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print both legs'' handshakes on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print both legs'' handshakes on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No diagnostics on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No diagnostics on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Plain output without colors (also NO_COLOR)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'wsx;bench' {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header (repeatable)')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header (repeatable)')
@@ -247,10 +288,10 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up when the opening handshake takes longer than this')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system''s')
-            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http://[user:pass@]host:port or socks5://…')
             [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Dial this Unix socket instead of the URL''s host (the URL still gives Host and path)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM), with --key')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connections to open')
             [CompletionResult]::new('--connections', '--connections', [CompletionResultType]::ParameterName, 'Connections to open')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Messages to send in all, shared among the connections')
@@ -302,6 +343,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
         'wsx;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Sit between a client and a server: show, inject, disturb and record what they say')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an echo endpoint: throughput and round-trip latency')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run conversations written as files (send, expect, capture) and report each step')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -313,6 +355,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             break
         }
         'wsx;help;serve' {
+            break
+        }
+        'wsx;help;proxy' {
             break
         }
         'wsx;help;bench' {

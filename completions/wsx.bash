@@ -34,6 +34,9 @@ _wsx() {
             wsx,man)
                 cmd="wsx__subcmd__man"
                 ;;
+            wsx,proxy)
+                cmd="wsx__subcmd__proxy"
+                ;;
             wsx,s)
                 cmd="wsx__subcmd__serve"
                 ;;
@@ -58,6 +61,9 @@ _wsx() {
             wsx__subcmd__help,man)
                 cmd="wsx__subcmd__help__subcmd__man"
                 ;;
+            wsx__subcmd__help,proxy)
+                cmd="wsx__subcmd__help__subcmd__proxy"
+                ;;
             wsx__subcmd__help,serve)
                 cmd="wsx__subcmd__help__subcmd__serve"
                 ;;
@@ -71,7 +77,7 @@ _wsx() {
 
     case "${cmd}" in
         wsx)
-            opts="-h -V --help --version connect c serve s bench test completions man help"
+            opts="-h -V --help --version connect c serve s proxy bench test completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -85,7 +91,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__bench)
-            opts="-H -s -o -k -L -c -n -b -W -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --cert --key --proxy --no-proxy --location --unix-socket --connections --messages --size --binary --window --rate --warmup --jsonl --quiet --help"
+            opts="-H -s -o -k -L -c -n -b -W -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --proxy --no-proxy --location --unix-socket --cert --key --connections --messages --size --binary --window --rate --warmup --jsonl --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,19 +137,19 @@ _wsx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --key)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -205,7 +211,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__connect)
-            opts="-H -s -o -k -L -b -x -n -w -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --cert --key --proxy --no-proxy --location --unix-socket --echo --linger --reconnect --record --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
+            opts="-H -s -o -k -L -b -x -n -w -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --proxy --no-proxy --location --unix-socket --cert --key --echo --linger --reconnect --record --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,19 +257,19 @@ _wsx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --key)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -323,7 +329,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__help)
-            opts="connect serve bench test completions man help"
+            opts="connect serve proxy bench test completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,6 +412,20 @@ _wsx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wsx__subcmd__help__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wsx__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -435,12 +455,106 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__man)
-            opts="-h --help connect serve bench test completions man"
+            opts="-h --help connect serve proxy bench test completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsx__subcmd__proxy)
+            opts="-H -s -o -k -L -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --proxy --no-proxy --location --unix-socket --delay --drop --disconnect-after --record --cert --key --allow-origin --max-connections --show-ping-pong --timestamps --jsonl --verbose --quiet --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subprotocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --disconnect-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

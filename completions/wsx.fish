@@ -30,6 +30,7 @@ complete -c wsx -n "__fish_wsx_needs_command" -f -a "connect" -d 'Connect to a W
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "c" -d 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "serve" -d 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "s" -d 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
+complete -c wsx -n "__fish_wsx_needs_command" -f -a "proxy" -d 'Sit between a client and a server: show, inject, disturb and record what they say'
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "bench" -d 'Load-test an echo endpoint: throughput and round-trip latency'
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "test" -d 'Run conversations written as files (send, expect, capture) and report each step'
 complete -c wsx -n "__fish_wsx_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -41,10 +42,10 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -s o -l origin -d 'Orig
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
-complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cert -d 'Client certificate (PEM), with --key' -r
-complete -c wsx -n "__fish_wsx_using_subcommand connect" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l cert -d 'Client certificate (PEM), with --key' -r
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l record -d 'Write the session as a `wsx test` file (credentials as {{variables}})' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
@@ -77,10 +78,10 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -s o -l origin -d 'Origin hea
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
-complete -c wsx -n "__fish_wsx_using_subcommand c" -l cert -d 'Client certificate (PEM), with --key' -r
-complete -c wsx -n "__fish_wsx_using_subcommand c" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l cert -d 'Client certificate (PEM), with --key' -r
+complete -c wsx -n "__fish_wsx_using_subcommand c" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l linger -d 'At stdin EOF, close once the server has been quiet this long (0 closes at once)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l record -d 'Write the session as a `wsx test` file (credentials as {{variables}})' -r -F
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s x -l execute -d 'Send this message first (repeatable; @FILE sends a file\'s content, @@ a leading @); with -x and stdin a terminal, stdin is not read' -r
@@ -181,16 +182,42 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -s q -l quiet -d 'No diagnost
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l no-color -d 'Plain output without colors (also NO_COLOR)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s h -l help -d 'Print help'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s H -l header -d 'Extra request header (repeatable)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s s -l subprotocol -d 'Offer this subprotocol (repeatable, in order of preference)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s o -l origin -d 'Origin header to send' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l delay -d 'Hold every message this long before passing it on (both ways, order kept)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l drop -d 'Do not pass on messages that match this regex (repeatable; written ~REGEX or REGEX)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l disconnect-after -d 'After N messages (both ways, the Nth passed on), cut the client\'s connection without a Close, as a network failure would' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l record -d 'Write one wsx test file per client, DIR/client-ID.wsx, replaying its side' -r -F
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l cert -d 'Certificate chain (PEM): listen as wss:// (with --key)' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l key -d 'Private key (PEM) for --cert' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l allow-origin -d 'Allowed Origin (repeatable; \'*\' for any); without it, only loopback origins and the proxy\'s own' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l max-connections -d 'Refuse clients beyond this many with HTTP 503' -r
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s k -l insecure -d 'Accept any TLS certificate (wss://)'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l no-proxy -d 'Ignore the *_PROXY environment variables'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s L -l location -d 'Follow HTTP redirects during the handshake (at most 5)'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s P -l show-ping-pong -d 'Print ping and pong frames'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l jsonl -d 'Write one JSON object per event on stdout'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s v -l verbose -d 'Print both legs\' handshakes on stderr'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s q -l quiet -d 'No diagnostics on stderr'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l no-color -d 'Plain output without colors (also NO_COLOR)'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s H -l header -d 'Extra request header (repeatable)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s s -l subprotocol -d 'Offer this subprotocol (repeatable, in order of preference)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s o -l origin -d 'Origin header to send' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l auth -d 'Basic authentication (credentials in the URL work too)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l connect-timeout -d 'Give up when the opening handshake takes longer than this' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l cacert -l ca -d 'Trust the CA certificates in this PEM file instead of the system\'s' -r
-complete -c wsx -n "__fish_wsx_using_subcommand bench" -l cert -d 'Client certificate (PEM), with --key' -r
-complete -c wsx -n "__fish_wsx_using_subcommand bench" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l proxy -d 'Connect through this proxy: http://[user:pass@]host:port or socks5://…' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l unix-socket -d 'Dial this Unix socket instead of the URL\'s host (the URL still gives Host and path)' -r -F
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l cert -d 'Client certificate (PEM), with --key' -r
+complete -c wsx -n "__fish_wsx_using_subcommand bench" -l key -d 'Private key (PEM) of the client certificate' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s c -l connections -d 'Connections to open' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s n -l messages -d 'Messages to send in all, shared among the connections' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -l size -d 'Payload size of each message' -r
@@ -214,10 +241,11 @@ complete -c wsx -n "__fish_wsx_using_subcommand test" -s q -l quiet -d 'Print on
 complete -c wsx -n "__fish_wsx_using_subcommand test" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand man" -s h -l help -d 'Print help'
-complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve bench test completions man help" -f -a "connect" -d 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
-complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve bench test completions man help" -f -a "serve" -d 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
-complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve bench test completions man help" -f -a "bench" -d 'Load-test an echo endpoint: throughput and round-trip latency'
-complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve bench test completions man help" -f -a "test" -d 'Run conversations written as files (send, expect, capture) and report each step'
-complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve bench test completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve bench test completions man help" -f -a "man" -d 'Print a man page (roff)'
-complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve bench test completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "connect" -d 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "serve" -d 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "proxy" -d 'Sit between a client and a server: show, inject, disturb and record what they say'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "bench" -d 'Load-test an echo endpoint: throughput and round-trip latency'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "test" -d 'Run conversations written as files (send, expect, capture) and report each step'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "man" -d 'Print a man page (roff)'
+complete -c wsx -n "__fish_wsx_using_subcommand help; and not __fish_seen_subcommand_from connect serve proxy bench test completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -54,6 +54,11 @@ pub enum Command {
         after_help = "Examples:\n  wsx serve                      console on ws://127.0.0.1:8080\n  wsx serve 0 --echo             echo server on a free port\n  wsx serve 9000 --broadcast     chat relay\n  wsx serve [::1]:9000 -s chat   accept subprotocol 'chat'\n  wsx serve --exec -- ./bot.sh   run ./bot.sh for each client"
     )]
     Serve(ServeArgs),
+    /// Sit between a client and a server: show, inject, disturb and record what they say
+    #[command(
+        after_help = "Examples:\n  wsx proxy 9000 ws://127.0.0.1:8080             clients of :9000 reach :8080 through wsx\n  wsx proxy 0 wss://api.example.test --jsonl > traffic.jsonl\n  wsx proxy 9000 ws://127.0.0.1:8080 --delay 2s --disconnect-after 20\n  wsx proxy 9000 ws://127.0.0.1:8080 --drop ~heartbeat --record sessions/"
+    )]
+    Proxy(ProxyArgs),
     /// Load-test an echo endpoint: throughput and round-trip latency
     #[command(
         after_help = "Examples:\n  wsx bench ws://127.0.0.1:8080\n  wsx bench ws://127.0.0.1:8080 -c 64 -W 16 -n 1000000\n  wsx bench ws://127.0.0.1:8080 -c 4 -W 8 --size 64KiB --binary\n  wsx bench ws://127.0.0.1:8080 --rate 5000 --jsonl"
@@ -83,8 +88,84 @@ pub struct CompletionsArgs {
 }
 
 /// The commands that have a man page of their own (`wsx-connect(1)`, …), besides `wsx(1)`.
-pub const MAN_PAGE_COMMANDS: [&str; 6] =
-    ["connect", "serve", "bench", "test", "completions", "man"];
+pub const MAN_PAGE_COMMANDS: [&str; 7] = [
+    "connect",
+    "serve",
+    "proxy",
+    "bench",
+    "test",
+    "completions",
+    "man",
+];
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// [ADDR] UPSTREAM_URL: where to listen (as serve's ADDR, default 127.0.0.1:8080) and
+    /// the server every client is passed on to
+    #[arg(value_name = "ADDR] [UPSTREAM_URL", num_args = 1..=2, required = true)]
+    pub targets: Vec<String>,
+
+    #[command(flatten)]
+    pub upstream: ReachArgs,
+
+    /// Hold every message this long before passing it on (both ways, order kept)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub delay: Option<std::time::Duration>,
+
+    /// Do not pass on messages that match this regex (repeatable; written ~REGEX or REGEX)
+    #[arg(long = "drop", value_name = "~REGEX")]
+    pub drops: Vec<String>,
+
+    /// After N messages (both ways, the Nth passed on), cut the client's connection without
+    /// a Close, as a network failure would
+    #[arg(long, value_name = "N")]
+    pub disconnect_after: Option<u64>,
+
+    /// Write one wsx test file per client, DIR/client-ID.wsx, replaying its side
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<std::path::PathBuf>,
+
+    /// Certificate chain (PEM): listen as wss:// (with --key)
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<String>,
+
+    /// Private key (PEM) for --cert
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<String>,
+
+    /// Allowed Origin (repeatable; '*' for any); without it, only loopback origins and the
+    /// proxy's own
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub origins: Vec<String>,
+
+    /// Refuse clients beyond this many with HTTP 503
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Print ping and pong frames
+    #[arg(short = 'P', long)]
+    pub show_ping_pong: bool,
+
+    /// Prefix printed events with the time (UTC)
+    #[arg(short, long)]
+    pub timestamps: bool,
+
+    /// Write one JSON object per event on stdout
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// Print both legs' handshakes on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// No diagnostics on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Plain output without colors (also NO_COLOR)
+    #[arg(long)]
+    pub no_color: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -247,13 +328,29 @@ pub enum BinaryOutput {
     Base64,
 }
 
-/// How to reach a server: shared by `connect` and `bench` (and every later command that
-/// dials), validated once into a `client::Client`.
+/// How to reach a server: shared by `connect`, `bench` and `wsx test`'s `connect` step,
+/// validated once into a `client::Client`.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// ws:// or wss:// URL (a bare host[:port][/path] means ws://)
     pub url: String,
 
+    #[command(flatten)]
+    pub reach: ReachArgs,
+
+    /// Client certificate (PEM), with --key
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<String>,
+
+    /// Private key (PEM) of the client certificate
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<String>,
+}
+
+/// The client options that `proxy` shares too for its upstream (whose `--cert/--key` are the
+/// listener's).
+#[derive(Debug, Args, Clone)]
+pub struct ReachArgs {
     /// Extra request header (repeatable)
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
@@ -281,14 +378,6 @@ pub struct ClientArgs {
     /// Trust the CA certificates in this PEM file instead of the system's
     #[arg(long, visible_alias = "ca", value_name = "PEM")]
     pub cacert: Option<String>,
-
-    /// Client certificate (PEM), with --key
-    #[arg(long, value_name = "PEM", requires = "key")]
-    pub cert: Option<String>,
-
-    /// Private key (PEM) of the client certificate
-    #[arg(long, value_name = "PEM", requires = "cert")]
-    pub key: Option<String>,
 
     /// Connect through this proxy: http://[user:pass@]host:port or socks5://…
     #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]

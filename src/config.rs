@@ -55,14 +55,41 @@ pub enum ServeMode {
     Exec(Program),
     /// `--script`: each client's conversation runs a test file from the server's side.
     Script(std::sync::Arc<crate::test::parse::Script>),
+    /// `wsx proxy`: each client relayed to its own upstream connection.
+    Proxy(std::sync::Arc<ProxySettings>),
 }
+
+/// `wsx proxy`'s upstream and disturbances.
+#[derive(Debug)]
+pub struct ProxySettings {
+    /// The upstream, validated once; each client's request is dialled with it.
+    pub client: Client,
+    pub upstream_url: String,
+    pub delay: Option<Duration>,
+    pub drops: std::sync::Arc<Vec<regex::Regex>>,
+    pub disconnect_after: Option<u64>,
+    pub record: Option<std::path::PathBuf>,
+}
+
+/// One proxy's settings are only ever compared with themselves.
+impl PartialEq for ProxySettings {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for ProxySettings {}
 
 impl ServeMode {
     /// Modes in which a connection can make the operator's machine act (run a program): a
     /// web page must not reach them (the local-safety rules in `serve::policy`).
     pub fn acts_for_operator(&self) -> bool {
         // A script's steps may quote what the operator put in it (tokens, say).
-        matches!(self, ServeMode::Exec(_) | ServeMode::Script(_))
+        // The proxy may add the operator's credentials (-H, --auth) upstream.
+        matches!(
+            self,
+            ServeMode::Exec(_) | ServeMode::Script(_) | ServeMode::Proxy(_)
+        )
     }
 }
 
@@ -418,6 +445,112 @@ impl TryFrom<ServeArgs> for ServeConfig {
             },
             interactive,
             output: output_options(common, interactive, console),
+        })
+    }
+}
+
+impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
+    type Error = Error;
+
+    fn try_from(args: crate::cli::ProxyArgs) -> Result<Self> {
+        let (addr, upstream) = match args.targets.as_slice() {
+            [upstream] => ("127.0.0.1:8080".to_string(), upstream.clone()),
+            [addr, upstream] => (addr.clone(), upstream.clone()),
+            _ => return Err(Error::Usage("wsx proxy [ADDR] UPSTREAM_URL".into())),
+        };
+        let (host, port) = parse_listen_addr(&addr)?;
+        let limits = Limits {
+            max_message_size: 64 << 20,
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+        };
+        let client = Client::reaching(&upstream, &args.upstream, None, limits, args.verbose)?;
+        let drops = args
+            .drops
+            .iter()
+            .map(|pattern| {
+                let pattern = pattern.strip_prefix('~').unwrap_or(pattern).trim_start();
+                regex::Regex::new(pattern)
+                    .map_err(|error| Error::Usage(format!("--drop: invalid regex: {error}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        at_least_one("--disconnect-after", args.disconnect_after)?;
+        at_least_one(
+            "--max-connections",
+            args.max_connections.map(|max| max as u64),
+        )?;
+        let connect_timeout = client.connect_timeout;
+        let upstream_url = client.request.url.to_string();
+        let settings = ProxySettings {
+            client,
+            upstream_url,
+            delay: args.delay.filter(|delay| !delay.is_zero()),
+            drops: std::sync::Arc::new(drops),
+            disconnect_after: args.disconnect_after,
+            record: args.record.clone(),
+        };
+        let interactive = terminals() && !args.jsonl;
+        let output = OutputOptions {
+            color: color_wanted(
+                args.no_color,
+                if interactive {
+                    std::io::stdout().is_terminal()
+                } else {
+                    std::io::stderr().is_terminal()
+                },
+            ),
+            timestamps: args.timestamps,
+            quiet: args.quiet,
+            jsonl: args.jsonl,
+            show_ping_pong: args.show_ping_pong,
+            binary_output: BinaryFormat::Raw,
+            raw: false,
+            payloads_on_stdout: false,
+            pretty: false,
+            transcript: interactive,
+        };
+        Ok(ServeConfig {
+            listen: ListenAddr::Tcp { host, port },
+            tls: args
+                .cert
+                .clone()
+                .zip(args.key.clone())
+                .map(|(cert, key)| ServerTlsFiles {
+                    cert,
+                    key,
+                    client_ca: None,
+                }),
+            mode: ServeMode::Proxy(std::sync::Arc::new(settings)),
+            subprotocols: Vec::new(),
+            origins: args.origins.clone(),
+            max_connections: args.max_connections,
+            // The upstream is dialled within the client's opening handshake.
+            handshake_timeout: connect_timeout + Duration::from_secs(10),
+            queue_messages: 1024,
+            queue_bytes: QUEUE_BYTES,
+            threads: default_threads(),
+            page: false,
+            publish: PublishPolicy::Off {
+                why: "a proxy passes requests on; it takes no publishes",
+            },
+            redis: None,
+            verbose: args.verbose,
+            session: SessionOptions {
+                echo: false,
+                count: None,
+                ping_interval: None,
+                close_timeout: CLOSE_TIMEOUT,
+                limits,
+            },
+            input: InputOptions {
+                binary: false,
+                raw: false,
+                execute: Vec::new(),
+                wait: None,
+                linger: Duration::ZERO,
+                read_stdin: interactive,
+            },
+            interactive,
+            output,
         })
     }
 }

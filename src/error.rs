@@ -32,7 +32,12 @@ pub enum Error {
 
     /// The server answered the upgrade with something other than 101.
     #[error("server answered {status} instead of 101 Switching Protocols{body}")]
-    HandshakeStatus { status: String, body: String },
+    HandshakeStatus {
+        status: String,
+        body: String,
+        /// The answer as it came, for `proxy` to pass on: code, content type, body.
+        answer: Box<(u16, Option<String>, Vec<u8>)>,
+    },
 
     /// The opening handshake failed for another reason (bad accept key, wrong subprotocol, …).
     #[error("handshake with {url} failed: {reason}")]

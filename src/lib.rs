@@ -51,6 +51,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             bench::run(config, printer)
         }
         Command::Test(args) => test::run(test::TestConfig::try_from(args)?),
+        Command::Proxy(args) => {
+            let config = config::ServeConfig::try_from(args)?;
+            let printer = printer(config.output.clone())?;
+            serve::run(config, printer)
+        }
         Command::Serve(args) => {
             let config = config::ServeConfig::try_from(args)?;
             let printer = printer(config.output.clone())?;

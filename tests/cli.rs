@@ -19,6 +19,7 @@ mod publish;
 mod raw;
 mod reconnect;
 mod redis;
+mod relay;
 mod repl;
 mod robustness;
 mod serve;

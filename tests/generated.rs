@@ -17,10 +17,11 @@ const COMPLETIONS: [(&str, &str); 5] = [
 ];
 
 /// `wsx man [COMMAND]` for each page under doc/.
-const MAN_PAGES: [(Option<&str>, &str); 7] = [
+const MAN_PAGES: [(Option<&str>, &str); 8] = [
     (None, "wsx.1"),
     (Some("connect"), "wsx-connect.1"),
     (Some("serve"), "wsx-serve.1"),
+    (Some("proxy"), "wsx-proxy.1"),
     (Some("bench"), "wsx-bench.1"),
     (Some("test"), "wsx-test.1"),
     (Some("completions"), "wsx-completions.1"),

@@ -14,20 +14,28 @@ use crate::tls;
 
 const MAX_REDIRECTS: usize = 5;
 
-pub async fn dial(config: &Client, printer: &Printer) -> Result<ClientConnection<BoxedTransport>> {
-    tokio::time::timeout(config.connect_timeout, follow_redirects(config, printer))
-        .await
-        .map_err(|_| Error::Timeout {
-            what: format!("connecting to {}", config.request.url),
-            secs: config.connect_timeout.as_secs_f64(),
-        })?
+pub async fn dial(
+    config: &Client,
+    request: &ClientRequest,
+    printer: &Printer,
+) -> Result<ClientConnection<BoxedTransport>> {
+    tokio::time::timeout(
+        config.connect_timeout,
+        follow_redirects(config, request, printer),
+    )
+    .await
+    .map_err(|_| Error::Timeout {
+        what: format!("connecting to {}", request.url),
+        secs: config.connect_timeout.as_secs_f64(),
+    })?
 }
 
 async fn follow_redirects(
     config: &Client,
+    request: &ClientRequest,
     printer: &Printer,
 ) -> Result<ClientConnection<BoxedTransport>> {
-    let mut request = config.request.clone();
+    let mut request = request.clone();
     let mut redirects = 0;
     loop {
         match dial_once(&request, config, printer).await {
@@ -38,9 +46,14 @@ async fn follow_redirects(
                 };
                 if !config.follow_redirects {
                     return Err(match error {
-                        Error::HandshakeStatus { status, body } => Error::HandshakeStatus {
+                        Error::HandshakeStatus {
+                            status,
+                            body,
+                            answer,
+                        } => Error::HandshakeStatus {
                             status,
                             body: format!("{body} (it redirects to {location}: add -L to follow)"),
+                            answer,
                         },
                         other => other,
                     });
@@ -75,7 +88,11 @@ async fn follow_redirects(
 /// A 401 says what would let the request in.
 fn with_status_hint(error: Error, request: &ClientRequest) -> Error {
     match error {
-        Error::HandshakeStatus { status, body } if status.starts_with("401") => {
+        Error::HandshakeStatus {
+            status,
+            body,
+            answer,
+        } if status.starts_with("401") => {
             let sent = request.headers.contains_key(header::AUTHORIZATION);
             let hint = if sent {
                 "the server refused the credentials sent"
@@ -85,6 +102,7 @@ fn with_status_hint(error: Error, request: &ClientRequest) -> Error {
             Error::HandshakeStatus {
                 status,
                 body: format!("{body} ({hint})"),
+                answer,
             }
         }
         other => other,

@@ -13,7 +13,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use rustls::ClientConfig;
 
-use crate::cli::ClientArgs;
+use crate::cli::{ClientArgs, ReachArgs};
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::protocol::handshake::{ClientConnection, ClientRequest, HeaderMap};
@@ -52,8 +52,21 @@ pub struct Client {
 impl Client {
     /// Validates the client options; every error here is a usage error (exit 2).
     pub fn new(args: &ClientArgs, limits: Limits, verbose: bool) -> Result<Client> {
-        let mut url = address::parse_ws_url(&args.url)?;
-        let mut auth = args.auth.clone();
+        let identity = args.cert.clone().zip(args.key.clone());
+        Client::reaching(&args.url, &args.reach, identity, limits, verbose)
+    }
+
+    /// As [`Client::new`], from the parts: `proxy` dials its upstream this way.
+    pub fn reaching(
+        url: &str,
+        reach: &ReachArgs,
+        identity: Option<(String, String)>,
+        limits: Limits,
+        verbose: bool,
+    ) -> Result<Client> {
+        let args = Parts { reach };
+        let mut url = address::parse_ws_url(url)?;
+        let mut auth = args.reach.auth.clone();
         if let Some((user, pass)) = address::credentials(&url) {
             auth.get_or_insert(format!("{user}:{pass}"));
             let _ = url.set_username("");
@@ -64,29 +77,29 @@ impl Client {
         {
             return Err(Error::Usage("--auth takes USER:PASS".into()));
         }
-        check_subprotocols(&args.subprotocols)?;
-        let headers = headers(args, auth.as_deref())?;
+        check_subprotocols(&args.reach.subprotocols)?;
+        let headers = headers(&args, auth.as_deref())?;
         let connect_timeout =
-            crate::config::positive_seconds("--connect-timeout", args.connect_timeout)?;
+            crate::config::positive_seconds("--connect-timeout", args.reach.connect_timeout)?;
         let client = Client {
             request: ClientRequest {
                 url,
                 headers,
-                subprotocols: args.subprotocols.clone(),
+                subprotocols: args.reach.subprotocols.clone(),
             },
             tls_options: ClientTlsOptions {
-                insecure: args.insecure,
-                ca_file: args.cacert.clone(),
-                identity: args.cert.clone().zip(args.key.clone()),
+                insecure: args.reach.insecure,
+                ca_file: args.reach.cacert.clone(),
+                identity,
             },
             tls: OnceLock::new(),
-            proxy: match (&args.proxy, args.no_proxy) {
+            proxy: match (&args.reach.proxy, args.reach.no_proxy) {
                 (Some(proxy), _) => ProxySetting::Explicit(Proxy::parse(proxy)?),
                 (None, true) => ProxySetting::Off,
                 (None, false) => ProxySetting::FromEnvironment,
             },
-            unix_socket: args.unix_socket.clone(),
-            follow_redirects: args.location,
+            unix_socket: args.reach.unix_socket.clone(),
+            follow_redirects: args.reach.location,
             connect_timeout,
             limits,
             verbose,
@@ -100,7 +113,17 @@ impl Client {
     /// Opens a connection: TCP or a proxy tunnel, TLS for wss://, the upgrade, redirects
     /// with `-L`; all within `--connect-timeout`.
     pub async fn dial(&self, printer: &Printer) -> Result<ClientConnection<BoxedTransport>> {
-        dial::dial(self, printer).await
+        dial::dial(self, &self.request, printer).await
+    }
+
+    /// Dials another request with this client's TLS, proxy and timeout (`proxy` sends each
+    /// of its clients' requests upstream this way).
+    pub async fn dial_request(
+        &self,
+        request: &ClientRequest,
+        printer: &Printer,
+    ) -> Result<ClientConnection<BoxedTransport>> {
+        dial::dial(self, request, printer).await
     }
 
     fn tls_config(&self) -> Result<Arc<ClientConfig>> {
@@ -129,18 +152,23 @@ pub fn check_subprotocols(protocols: &[String]) -> Result<()> {
 /// The request headers wsx adds to the upgrade: `-o`, `-s`, `--auth`, then every `-H`. An
 /// explicit `-H Origin|Authorization|Sec-WebSocket-Protocol` replaces what those options set;
 /// other names may repeat.
-fn headers(args: &ClientArgs, auth: Option<&str>) -> Result<HeaderMap> {
+/// The options `reaching` reads, under the names `ClientArgs` gives them.
+struct Parts<'a> {
+    reach: &'a ReachArgs,
+}
+
+fn headers(args: &Parts<'_>, auth: Option<&str>) -> Result<HeaderMap> {
     use crate::protocol::handshake::header;
     let mut headers = HeaderMap::new();
     let value = |what: &str, value: &str| {
         header::HeaderValue::from_str(value)
             .map_err(|_| Error::Usage(format!("invalid {what} value '{value}'")))
     };
-    if let Some(origin) = &args.origin {
+    if let Some(origin) = &args.reach.origin {
         headers.insert(header::ORIGIN, value("Origin", origin)?);
     }
-    if !args.subprotocols.is_empty() {
-        let list = args.subprotocols.join(", ");
+    if !args.reach.subprotocols.is_empty() {
+        let list = args.reach.subprotocols.join(", ");
         headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value("subprotocol", &list)?);
     }
     if let Some(auth) = auth {
@@ -150,7 +178,7 @@ fn headers(args: &ClientArgs, auth: Option<&str>) -> Result<HeaderMap> {
             value("Authorization", &format!("Basic {token}"))?,
         );
     }
-    for text in &args.headers {
+    for text in &args.reach.headers {
         let (name, raw_value) = parse_header(text)?;
         let name = header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Error::Usage(format!("invalid header name '{name}'")))?;

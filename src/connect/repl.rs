@@ -87,6 +87,9 @@ fn to_session_command(command: ReplCommand, binary: bool, printer: &Printer) -> 
             repl::save_transcript(printer, &path, overwrite);
             return None;
         }
-        ReplCommand::To { .. } | ReplCommand::Clients | ReplCommand::Kick { .. } => return None,
+        ReplCommand::To { .. }
+        | ReplCommand::ToUpstream { .. }
+        | ReplCommand::Clients
+        | ReplCommand::Kick { .. } => return None,
     })
 }

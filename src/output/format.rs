@@ -223,6 +223,13 @@ pub fn jsonl(event: &Event, ts: SystemTime, client: Option<u64>) -> String {
     Value::Object(jsonl_object(event, ts, client)).to_string()
 }
 
+/// One `--jsonl` line of `proxy`: the event, with `"from": "client"` or `"upstream"`.
+pub fn jsonl_from(event: &Event, ts: SystemTime, client: u64, from: &str) -> String {
+    let mut object = jsonl_object(event, ts, Some(client));
+    object.insert("from".into(), json!(from));
+    Value::Object(object).to_string()
+}
+
 /// A message wsx sent, as a line of the `/save` transcript: the `message` line of a received
 /// one, marked `"by":"self"` as a Close that wsx sent is.
 pub fn jsonl_sent(payload: &Payload, ts: SystemTime, client: Option<u64>) -> String {

@@ -179,6 +179,57 @@ impl Printer {
         }
     }
 
+    /// Reports an event `proxy` relayed for `client`: `from_upstream` says which way. Messages
+    /// show in the console (`<` from upstream, `>` from the client) and in `--jsonl` (with
+    /// `"from"`); in pipe mode the proxy is a relay and prints no payloads.
+    pub fn relayed(&self, client: u64, from_upstream: bool, event: &Event) {
+        let is_control = matches!(
+            event,
+            Event::Ping(_) | Event::Pong(_) | Event::PingAnswered { .. }
+        );
+        if is_control && !self.options.show_ping_pong {
+            return;
+        }
+        let from = if from_upstream { "upstream" } else { "client" };
+        if self.options.jsonl {
+            let mut line = format::jsonl_from(event, SystemTime::now(), client, from).into_bytes();
+            line.push(b'\n');
+            self.write_stdout(&line);
+            return;
+        }
+        let line = match event {
+            Event::Message(payload) if self.in_repl() => {
+                let mut line = format::human(event, self.layout);
+                if !from_upstream {
+                    line = format::sent(payload, self.layout);
+                }
+                line
+            }
+            Event::Message(_) => return,
+            _ => {
+                let mut line = format::human(event, self.layout);
+                line.text = format!("{from} {}", line.text);
+                line
+            }
+        };
+        if !self.options.quiet || self.in_repl() {
+            self.human(Some(client), &line);
+        }
+    }
+
+    /// A diagnostic about one client.
+    pub fn note(&self, client: u64, text: &str) {
+        if !self.options.quiet || self.in_repl() {
+            self.human(
+                Some(client),
+                &HumanLine {
+                    tone: Tone::Info,
+                    text: text.to_string(),
+                },
+            );
+        }
+    }
+
     /// Shows, in the REPL only, a message wsx sent on the user's behalf.
     pub fn sent(&self, client: Option<u64>, payload: &Payload) {
         self.typed(client, payload);

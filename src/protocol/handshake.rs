@@ -192,10 +192,21 @@ where
                 .flatten()
                 .and_then(|location| location.to_str().ok())
                 .map(str::to_string);
+            let content_type = response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string);
+            let answer = Box::new((
+                response.status().as_u16(),
+                content_type,
+                response.body().clone().unwrap_or_default(),
+            ));
             let mut failure = fail(
                 Error::HandshakeStatus {
                     status: status.trim_end().to_string(),
                     body,
+                    answer,
                 },
                 &request_head,
                 Some(head),

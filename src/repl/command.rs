@@ -23,8 +23,13 @@ pub enum ReplCommand {
         path: String,
         overwrite: bool,
     },
-    /// serve only: send to one client.
+    /// serve only: send to one client (proxy: `/client`, as if from upstream).
     To {
+        client: u64,
+        text: String,
+    },
+    /// proxy only: send to a client's upstream, as if from that client.
+    ToUpstream {
         client: u64,
         text: String,
     },
@@ -43,7 +48,10 @@ impl ReplCommand {
     pub fn is_serve_only(&self) -> bool {
         matches!(
             self,
-            ReplCommand::To { .. } | ReplCommand::Clients | ReplCommand::Kick { .. }
+            ReplCommand::To { .. }
+                | ReplCommand::ToUpstream { .. }
+                | ReplCommand::Clients
+                | ReplCommand::Kick { .. }
         )
     }
 }
@@ -65,7 +73,7 @@ pub fn is_multi(line: &str) -> bool {
 pub fn names(serve: bool) -> Vec<&'static str> {
     let mut names = vec!["/binary", "/ping", "/pong", "/multi", "/save", "/save!"];
     if serve {
-        names.extend(["/to", "/clients", "/kick"]);
+        names.extend(["/to", "/clients", "/kick", "/client", "/upstream"]);
     }
     names.extend(["/close", "/quit", "/help"]);
     names
@@ -101,12 +109,19 @@ pub fn parse(line: &str) -> Result<ReplCommand, String> {
             path: rest.trim_end().to_string(),
             overwrite: name == "save!",
         }),
-        "to" if !rest.trim().contains(' ') => {
-            Err("/to needs a client and a message: /to 2 hello".into())
-        }
-        "to" => {
+        "to" | "client" | "upstream" if !rest.trim().contains(' ') => Err(format!(
+            "/{name} needs a client and a message: /{name} 2 hello"
+        )),
+        "to" | "client" => {
             let (id, text) = rest.split_once(' ').unwrap_or((rest, ""));
             Ok(ReplCommand::To {
+                client: parse_client(id)?,
+                text: text.to_string(),
+            })
+        }
+        "upstream" => {
+            let (id, text) = rest.split_once(' ').unwrap_or((rest, ""));
+            Ok(ReplCommand::ToUpstream {
                 client: parse_client(id)?,
                 text: text.to_string(),
             })
@@ -215,6 +230,8 @@ pub fn help(serve: bool) -> String {
             "  /to <id> <text>        send to one client\n\
              \x20 /clients               list connected clients\n\
              \x20 /kick <id> [code [reason]]  close one client (default 1000)\n\
+             \x20 /client <id> <text>    proxy: to that client, as if from upstream\n\
+             \x20 /upstream <id> <text>  proxy: to its upstream, as if from that client\n\
              \x20 /close [code [reason]] close every client and stop\n",
         );
     } else {

@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn tab_completes_command_names_only() {
         assert_eq!(complete("/k"), ["/kick "]);
-        assert_eq!(complete("/cl"), ["/clients ", "/close "]);
+        assert_eq!(complete("/cl"), ["/clients ", "/client ", "/close "]);
         assert_eq!(
             complete("/"),
             command::names(true)

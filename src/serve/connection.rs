@@ -79,6 +79,18 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
             ))
             .await
         }
+        Role::Proxy(upstream, settings) => {
+            Box::pin(super::relay::run(
+                server.clone(),
+                id,
+                ws,
+                &mut outbox,
+                sender,
+                *upstream,
+                settings,
+            ))
+            .await;
+        }
         Role::Script(script) => {
             Box::pin(run_script(
                 server.clone(),
@@ -121,6 +133,11 @@ enum Role {
     Exec(Box<tokio::process::Command>),
     /// `--script`: the test file's steps, from the server's side.
     Script(Arc<crate::test::parse::Script>),
+    /// `proxy`: relayed to its own upstream connection, already open.
+    Proxy(
+        Box<super::relay::Upstream>,
+        Arc<crate::config::ProxySettings>,
+    ),
 }
 
 struct Opened {
@@ -237,7 +254,7 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
         .await;
         return None;
     };
-    let subprotocol = choose_subprotocol(&server.config.subprotocols, &request);
+    let mut subprotocol = choose_subprotocol(&server.config.subprotocols, &request);
     let path = match request.query() {
         "" => request.path().to_string(),
         query => format!("{}?{query}", request.path()),
@@ -249,6 +266,37 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
         ServeMode::Script(script) => Role::Script(script.clone()),
         ServeMode::Broadcast => Role::Session { broadcast: true },
         ServeMode::Echo | ServeMode::Console => Role::Session { broadcast: false },
+        ServeMode::Proxy(settings) => {
+            // The upstream answers first: its subprotocol, or its refusal, is the client's.
+            match super::relay::dial_upstream(&server, settings, &request).await {
+                Ok(upstream) => {
+                    subprotocol = upstream.connection.subprotocol.clone();
+                    Role::Proxy(Box::new(upstream), settings.clone())
+                }
+                Err(super::relay::Refused::Answer {
+                    status,
+                    content_type,
+                    body,
+                    log,
+                }) => {
+                    server
+                        .printer
+                        .info(&format!("{addr}: refused with {status}: {log}"));
+                    let content_type = content_type.unwrap_or_else(|| "text/plain".into());
+                    let _ = respond(&mut stream, status, &[], &content_type, &body).await;
+                    return None;
+                }
+                Err(super::relay::Refused::Unreachable(why)) => {
+                    Refusal {
+                        log: Some(format!("upstream unreachable: {why}")),
+                        ..Refusal::new(502, format!("the proxy cannot reach its upstream: {why}"))
+                    }
+                    .send(&server, &mut stream, addr)
+                    .await;
+                    return None;
+                }
+            }
+        }
     };
     match handshake::upgrade(
         stream,

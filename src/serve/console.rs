@@ -20,7 +20,12 @@ use crate::repl::{self, Input, TerminalGuard};
 /// Starts reading operator input, if this mode has any. The guard (REPL only) restores the
 /// terminal when the server stops.
 pub fn start(server: Arc<Server>) -> Result<Option<TerminalGuard>> {
-    if server.config.mode != ServeMode::Console || !server.config.input.read_stdin {
+    let proxy = matches!(server.config.mode, ServeMode::Proxy(_));
+    if !(server.config.mode == ServeMode::Console || proxy) || !server.config.input.read_stdin {
+        return Ok(None);
+    }
+    if proxy && !server.config.interactive {
+        // In pipe mode a proxy is a relay: it reads no stdin.
         return Ok(None);
     }
     if server.config.interactive {
@@ -151,6 +156,13 @@ fn run_command(server: &Server, command: ReplCommand, pending: &mut Pending) {
         }
         ReplCommand::Ping(data) => to_all(Command::Ping(Bytes::from(data))),
         ReplCommand::Pong(data) => to_all(Command::Pong(Bytes::from(data))),
+        ReplCommand::ToUpstream { client, text } => {
+            let payload = server.typed_payload(text);
+            printer.typed(Some(client), &payload);
+            if !server.hub.send_upstream(client, Command::Send(payload)) {
+                printer.warn(&format!("no upstream for client {client} (see /clients)"));
+            }
+        }
         ReplCommand::To { client, text } => {
             let payload = server.typed_payload(text);
             printer.typed(Some(client), &payload);

@@ -23,6 +23,8 @@ struct Client {
     path: String,
     /// The request path without its query: who `--broadcast` and HTTP publish reach.
     channel: String,
+    /// `proxy`: the client's upstream connection, for `/upstream ID TEXT`.
+    upstream: Option<OutboxSender>,
     outbox: OutboxSender,
     /// Set once the client was dropped for not reading: nothing more waits for it.
     overflowed: Arc<AtomicBool>,
@@ -132,6 +134,7 @@ impl Hub {
                 addr,
                 path,
                 channel,
+                upstream: None,
                 outbox,
                 overflowed: Arc::new(AtomicBool::new(false)),
             },
@@ -144,6 +147,22 @@ impl Hub {
     /// so checking for clients after calling it cannot miss one.
     pub fn joined(&self) -> tokio::sync::futures::Notified<'_> {
         self.join.notified()
+    }
+
+    /// `proxy`: where `/upstream ID TEXT` goes for this client.
+    pub fn set_upstream(&self, id: u64, upstream: OutboxSender) {
+        if let Some(client) = self.clients().get_mut(&id) {
+            client.upstream = Some(upstream);
+        }
+    }
+
+    /// Queues a command on a client's upstream connection; false when there is none.
+    pub fn send_upstream(&self, id: u64, command: Command) -> bool {
+        let clients = self.clients();
+        let Some(upstream) = clients.get(&id).and_then(|client| client.upstream.as_ref()) else {
+            return false;
+        };
+        upstream.try_send(command).is_ok()
     }
 
     pub fn unregister(&self, id: u64) {

@@ -218,7 +218,9 @@ async fn publish(
             if let Ok(fresh) = client.get_multiplexed_async_connection().await {
                 connection = fresh;
                 if down.swap(false, Ordering::Relaxed) {
-                    printer.info(&format!("Redis at {url} is back: channels are shared again"));
+                    printer.info(&format!(
+                        "Redis at {url} is back: channels are shared again"
+                    ));
                 }
                 break;
             }

@@ -9,6 +9,7 @@ mod hub;
 mod instances;
 mod policy;
 pub mod publish;
+mod relay;
 mod server;
 mod workers;
 
@@ -73,6 +74,11 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         origin_policy: policy::OriginPolicy {
             allowed: config.origins.clone(),
             guarded: config.mode.acts_for_operator(),
+            flag: if matches!(config.mode, crate::config::ServeMode::Proxy(_)) {
+                "--allow-origin"
+            } else {
+                "--origin"
+            },
             // A browser cannot reach a Unix socket, and its Host names nothing.
             listening_on_loopback: listener.is_loopback(),
         },
@@ -94,6 +100,12 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|error| Error::io("cannot watch for SIGTERM", error))?;
     // Only now, when nothing can fail any more: scripts take this line to mean "ready".
+    let listening = match &server.config.mode {
+        crate::config::ServeMode::Proxy(settings) => {
+            format!("{listening} -> {}", settings.upstream_url)
+        }
+        _ => listening,
+    };
     printer.notice(&format!("listening on {listening}"));
     let _console = console::start(server.clone())?;
     let mut last_accept_warning = None;

@@ -17,6 +17,8 @@ pub struct OriginPolicy {
     /// loopback origins may connect, and on a loopback listener only loopback `Host`s.
     pub guarded: bool,
     pub listening_on_loopback: bool,
+    /// The flag that sets the allow-list, for the refusals to name (`proxy` has its own).
+    pub flag: &'static str,
 }
 
 /// Why a request was refused (a 403): the line the server logs, which names the flag.
@@ -54,7 +56,7 @@ impl OriginPolicy {
                 return Ok(());
             }
             return Err(Forbidden {
-                reason: format!("origin {origin} is not allowed (--origin)"),
+                reason: format!("origin {origin} is not allowed ({})", self.flag),
             });
         }
         if !self.guarded
@@ -66,7 +68,8 @@ impl OriginPolicy {
         Err(Forbidden {
             reason: format!(
                 "origin {origin} is neither this server's nor a loopback origin; a page there \
-                 could drive this server (allow it with --origin {origin}, or any with --origin '*')"
+                 could drive this server (allow it with {flag} {origin}, or any with {flag} '*')",
+                flag = self.flag
             ),
         })
     }
@@ -132,6 +135,7 @@ mod tests {
             allowed: allowed.iter().map(|origin| origin.to_string()).collect(),
             guarded: true,
             listening_on_loopback: true,
+            flag: "--origin",
         }
     }
 

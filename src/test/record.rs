@@ -119,7 +119,7 @@ impl ConnectLine {
             words.push(flag.to_string());
             words.push(quote(value));
         };
-        for header in &args.headers {
+        for header in &args.reach.headers {
             let name = header.split(':').next().unwrap_or("").trim();
             match SECRET_HEADERS
                 .iter()
@@ -132,36 +132,36 @@ impl ConnectLine {
                 None => add("-H", header),
             }
         }
-        for protocol in &args.subprotocols {
+        for protocol in &args.reach.subprotocols {
             add("-s", protocol);
         }
-        if let Some(origin) = &args.origin {
+        if let Some(origin) = &args.reach.origin {
             add("-o", origin);
         }
-        if args.auth.is_some() {
+        if args.reach.auth.is_some() {
             variables.push("auth".into());
             add("--auth", "{{auth}}");
         }
-        if args.connect_timeout != 10.0 {
-            add("--connect-timeout", &args.connect_timeout.to_string());
+        if args.reach.connect_timeout != 10.0 {
+            add("--connect-timeout", &args.reach.connect_timeout.to_string());
         }
         for (flag, value) in [
-            ("--cacert", &args.cacert),
+            ("--cacert", &args.reach.cacert),
             ("--cert", &args.cert),
             ("--key", &args.key),
-            ("--proxy", &args.proxy),
+            ("--proxy", &args.reach.proxy),
         ] {
             if let Some(value) = value {
                 add(flag, value);
             }
         }
-        if let Some(socket) = &args.unix_socket {
+        if let Some(socket) = &args.reach.unix_socket {
             add("--unix-socket", &socket.display().to_string());
         }
         for (flag, set) in [
-            ("-k", args.insecure),
-            ("--no-proxy", args.no_proxy),
-            ("-L", args.location),
+            ("-k", args.reach.insecure),
+            ("--no-proxy", args.reach.no_proxy),
+            ("-L", args.reach.location),
         ] {
             if set {
                 words.push(flag.to_string());
