@@ -327,3 +327,37 @@ fn a_foreign_origin_and_a_rebound_host_are_refused() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(text(&output.stderr).contains("403"), "{output:?}");
 }
+
+#[test]
+fn an_upstream_flood_toward_a_client_that_does_not_read_stays_bounded() {
+    // The upstream sends 1 MiB messages as fast as it can make them; the client behind the
+    // proxy reads one and stops. The proxy's queue toward it (16 MiB), then TCP toward the
+    // upstream, hold the rest: never the whole flood.
+    let upstream = Server::start(&[
+        "--exec",
+        "--",
+        "sh",
+        "-c",
+        r#"while :; do head -c 1048576 /dev/zero | tr '\0' a; echo; done"#,
+    ]);
+    let proxy = Proxy::start(&upstream.url, &[]);
+    let mut ws = peers::ws_client(&proxy.url);
+    assert_eq!(peers::read_text(&mut ws).len(), 1 << 20);
+    let until = Instant::now() + Duration::from_secs(2);
+    let mut peak = 0;
+    while Instant::now() < until {
+        peak = peak.max(rss_bytes(proxy.child.id()));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(peak < 128 << 20, "proxy RSS reached {} MiB", peak >> 20);
+}
+
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .expect("VmRSS in /proc status");
+    let kilobytes: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kilobytes * 1024
+}
