@@ -502,11 +502,8 @@ impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
             quiet: args.quiet,
             jsonl: args.jsonl,
             show_ping_pong: args.show_ping_pong,
-            binary_output: BinaryFormat::Raw,
-            raw: false,
-            payloads_on_stdout: false,
-            pretty: false,
             transcript: interactive,
+            ..OutputOptions::plain()
         };
         Ok(ServeConfig {
             listen: ListenAddr::Tcp { host, port },
@@ -616,15 +613,9 @@ impl TryFrom<BenchArgs> for BenchConfig {
             },
             output: OutputOptions {
                 color: color_wanted(false, std::io::stderr().is_terminal()),
-                timestamps: false,
                 quiet: args.quiet,
                 jsonl: args.jsonl,
-                show_ping_pong: false,
-                binary_output: BinaryFormat::Raw,
-                raw: false,
-                payloads_on_stdout: false,
-                pretty: false,
-                transcript: false,
+                ..OutputOptions::plain()
             },
             connections: args.connections,
             messages: args.messages,

@@ -370,17 +370,6 @@ fn exec_needs_a_program_and_excludes_other_modes() {
     assert!(text(&output.stderr).contains("runs only with --exec"));
 }
 
-/// Resident memory of a process, in bytes.
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmRSS:"))
-        .expect("VmRSS in /proc status");
-    let kilobytes: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kilobytes * 1024
-}
-
 #[test]
 fn output_for_a_client_that_does_not_read_waits_in_a_bounded_queue() {
     // 1 MiB lines as fast as the child can make them: a queue bounded only in messages
@@ -400,7 +389,7 @@ fn output_for_a_client_that_does_not_read_waits_in_a_bounded_queue() {
     let until = Instant::now() + Duration::from_secs(2);
     let mut peak = 0;
     while Instant::now() < until {
-        peak = peak.max(rss_bytes(server.child.id()));
+        peak = peak.max(crate::support::rss_bytes(server.child.id()));
         thread::sleep(Duration::from_millis(50));
     }
     assert!(peak < 128 << 20, "server RSS reached {} MiB", peak >> 20);

@@ -267,12 +267,7 @@ fn the_console_injects_both_ways() {
     upstream.stderr.wait_for("[1] connected");
     let terminal = Terminal::spawn(&["proxy", "127.0.0.1:0", &upstream.url, "--no-color"]);
     terminal.wait_for("listening on ws://127.0.0.1:");
-    let screen = terminal.contents();
-    let url = screen
-        .split_whitespace()
-        .find(|word| word.starts_with("ws://127.0.0.1:"))
-        .unwrap()
-        .to_string();
+    let url = terminal.url_on_screen();
     let mut client = Client::start(&[&url]);
     terminal.wait_for("[1] * connected from");
     terminal.type_keys("/client 1 as if from upstream\r");
@@ -346,18 +341,8 @@ fn an_upstream_flood_toward_a_client_that_does_not_read_stays_bounded() {
     let until = Instant::now() + Duration::from_secs(2);
     let mut peak = 0;
     while Instant::now() < until {
-        peak = peak.max(rss_bytes(proxy.child.id()));
+        peak = peak.max(crate::support::rss_bytes(proxy.child.id()));
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(peak < 128 << 20, "proxy RSS reached {} MiB", peak >> 20);
-}
-
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmRSS:"))
-        .expect("VmRSS in /proc status");
-    let kilobytes: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kilobytes * 1024
 }

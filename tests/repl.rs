@@ -337,12 +337,7 @@ fn ping_shows_the_round_trip_of_its_pong_without_p() {
 fn kick_sends_its_code_and_reason() {
     let terminal = Terminal::spawn(&["serve", "127.0.0.1:0", "--no-color"]);
     terminal.wait_for("listening on ws://127.0.0.1:");
-    let screen = terminal.contents();
-    let url = screen
-        .split_whitespace()
-        .find(|word| word.starts_with("ws://127.0.0.1:"))
-        .unwrap()
-        .to_string();
+    let url = terminal.url_on_screen();
     let mut client = crate::support::Client::start(&[&url, "--jsonl"]);
     terminal.wait_for("[1] * connected from");
     terminal.type_keys("/kick 1 4000 bye now\r");

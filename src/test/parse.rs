@@ -25,7 +25,22 @@ pub struct Step {
     /// The `@NAME` it runs on; empty for the only, unnamed connection.
     pub connection: String,
     pub action: Action,
+    /// The matcher of an `expect`/`await`/`ignore` without variables, parsed once here.
+    pub prepared: Prepared,
 }
+
+/// A matcher parsed with the file. It follows from the step's text, so steps compare equal
+/// whatever it holds.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared(pub Option<std::sync::Arc<Matcher>>);
+
+impl PartialEq for Prepared {
+    fn eq(&self, _: &Prepared) -> bool {
+        true
+    }
+}
+
+impl Eq for Prepared {}
 
 /// Texts may hold `{{variables}}`, replaced when the step runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +222,7 @@ fn parse_steps(path: &str, text: &str, server: bool) -> Result<Script, ParseErro
         let rest_at = line.len() - rest.len();
         let rest_error =
             |offset: usize, width: usize, message: String| error(rest_at + offset, width, message);
+        let mut prepared = Prepared::default();
         let action = match keyword {
             "connect" => {
                 let words = shell_words::split(rest)
@@ -306,6 +322,9 @@ fn parse_steps(path: &str, text: &str, server: bool) -> Result<Script, ParseErro
                 check_template(rest).map_err(|bad| rest_error(bad.at, bad.len, bad.message))?;
                 let matcher = Matcher::parse(&placeholders(rest))
                     .map_err(|message| rest_error(0, rest.len(), message))?;
+                if !rest.contains("{{") {
+                    prepared = Prepared(Some(std::sync::Arc::new(matcher.clone())));
+                }
                 if matches!(matcher, Matcher::Silence(_)) && keyword != "expect" {
                     return Err(rest_error(
                         0,
@@ -404,6 +423,7 @@ fn parse_steps(path: &str, text: &str, server: bool) -> Result<Script, ParseErro
             source: body.to_string(),
             connection,
             action,
+            prepared,
         });
     }
     if !server {
@@ -483,20 +503,23 @@ fn check_static(text: &str, check: impl Fn(&str) -> Result<(), String>) -> Resul
     check(text)
 }
 
+/// clap's error about a `connect` step's options, as one line.
+pub fn connect_error(error: &clap::Error) -> String {
+    let text = error.to_string();
+    let first = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ");
+    format!("connect: {first}")
+}
+
 /// The options parse as `wsx connect`'s (values still hold their `{{references}}`).
 fn check_connect(words: &[String]) -> Result<(), String> {
     let words: Vec<String> = words.iter().map(|word| placeholders(word)).collect();
     ConnectStep::try_parse_from(&words)
         .map(drop)
-        .map_err(|error| {
-            let text = error.to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ");
-            format!("connect: {first}")
-        })
+        .map_err(|error| connect_error(&error))
 }
 
 #[cfg(test)]

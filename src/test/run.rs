@@ -98,6 +98,21 @@ struct Connection {
 }
 
 impl Connection {
+    fn new(
+        sender: OutboxSender,
+        events: mpsc::UnboundedReceiver<Incoming>,
+        task: Option<JoinHandle<()>>,
+    ) -> Connection {
+        Connection {
+            sender,
+            events,
+            ended: None,
+            ignores: Vec::new(),
+            recent: VecDeque::new(),
+            task,
+        }
+    }
+
     /// The next thing that arrives, or None when the deadline passes first.
     async fn next(&mut self, deadline: Instant) -> Option<Incoming> {
         if let Some(ended) = &self.ended {
@@ -194,17 +209,8 @@ pub async fn run_on_connection(
     events: mpsc::UnboundedReceiver<Incoming>,
 ) -> Option<StepResult> {
     let mut run = Runner::new(options, None, None);
-    run.connections.insert(
-        String::new(),
-        Connection {
-            sender,
-            events,
-            ended: None,
-            ignores: Vec::new(),
-            recent: VecDeque::new(),
-            task: None,
-        },
-    );
+    run.connections
+        .insert(String::new(), Connection::new(sender, events, None));
     run.steps(script)
         .await
         .into_iter()
@@ -325,20 +331,22 @@ impl Runner<'_> {
                 self.command(&step.connection, close).await
             }
             Action::Expect(template) => {
-                let matcher = self.matcher(template)?;
-                if let Matcher::Silence(wait) = matcher {
+                let matcher = self.matcher(step, template)?;
+                if let Matcher::Silence(wait) = *matcher {
                     return self.silence(&step.connection, wait).await;
                 }
                 self.wait_for(&step.connection, &matcher, Wait::Expect)
                     .await
             }
             Action::Await(template) => {
-                let matcher = self.matcher(template)?;
+                let matcher = self.matcher(step, template)?;
                 self.wait_for(&step.connection, &matcher, Wait::Await).await
             }
             Action::Ignore(template) => {
-                let matcher = self.matcher(template)?;
-                self.connection(&step.connection)?.ignores.push(matcher);
+                let matcher = self.matcher(step, template)?;
+                self.connection(&step.connection)?
+                    .ignores
+                    .push(Matcher::clone(&matcher));
                 Ok(())
             }
             Action::Capture { name, from } => {
@@ -362,9 +370,13 @@ impl Runner<'_> {
         }
     }
 
-    fn matcher(&self, template: &str) -> Result<Matcher, Failure> {
+    /// The step's matcher: parsed with the file, or now that its variables have values.
+    fn matcher(&self, step: &Step, template: &str) -> Result<Arc<Matcher>, Failure> {
+        if let Some(matcher) = &step.prepared.0 {
+            return Ok(matcher.clone());
+        }
         let text = self.vars.substitute(template).map_err(Failure::plain)?;
-        Matcher::parse(&text).map_err(Failure::plain)
+        Matcher::parse(&text).map(Arc::new).map_err(Failure::plain)
     }
 
     fn connection(&mut self, name: &str) -> Result<&mut Connection, Failure> {
@@ -375,7 +387,7 @@ impl Runner<'_> {
 
     async fn connect(&mut self, name: &str, words: &[String]) -> Result<(), Failure> {
         let step = ConnectStep::try_parse_from(words)
-            .map_err(|error| Failure::plain(first_error_line(&error.to_string())))?;
+            .map_err(|error| Failure::plain(super::parse::connect_error(&error)))?;
         let limits = Limits {
             max_message_size: 64 << 20,
             max_frame_size: DEFAULT_MAX_FRAME_SIZE,
@@ -415,14 +427,7 @@ impl Runner<'_> {
         });
         self.connections.insert(
             name.to_string(),
-            Connection {
-                sender,
-                events,
-                ended: None,
-                ignores: Vec::new(),
-                recent: VecDeque::new(),
-                task: Some(task),
-            },
+            Connection::new(sender, events, Some(task)),
         );
         Ok(())
     }
@@ -575,13 +580,4 @@ fn label(name: &str) -> String {
     } else {
         format!("@{name} ")
     }
-}
-
-fn first_error_line(text: &str) -> String {
-    let first = text
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_start_matches("error: ");
-    format!("connect: {first}")
 }

@@ -80,6 +80,15 @@ impl Terminal {
         writer.flush().unwrap();
     }
 
+    /// The first `ws://` URL on the screen (what `listening on` printed).
+    pub fn url_on_screen(&self) -> String {
+        self.contents()
+            .split_whitespace()
+            .find(|word| word.starts_with("ws://"))
+            .expect("a ws:// URL on the screen")
+            .to_string()
+    }
+
     pub fn contents(&self) -> String {
         self.screen.lock().unwrap().screen().contents()
     }
