@@ -192,3 +192,19 @@ fn a_burst_of_ten_thousand_publishes_arrives_whole_and_in_order() {
         assert_eq!(line, &format!("message {index}"));
     }
 }
+
+#[test]
+fn serve_jsonl_names_each_clients_channel() {
+    let mut server = Server::start(&["--broadcast", "--jsonl"]);
+    let mut events = server.stdout_lines();
+    let mut client = Client::start(&[&format!("{}/prices?v=2", server.url)]);
+    client.send_line("7");
+    let open: serde_json::Value = serde_json::from_str(&events.wait_for("\"open\"")).unwrap();
+    assert_eq!(
+        (open["client"].as_u64(), open["channel"].as_str()),
+        (Some(1), Some("/prices"))
+    );
+    let message: serde_json::Value = serde_json::from_str(&events.wait_for("\"message\"")).unwrap();
+    assert_eq!(message["channel"], "/prices");
+    assert!(client.finish().success());
+}

@@ -223,6 +223,20 @@ pub fn jsonl(event: &Event, ts: SystemTime, client: Option<u64>) -> String {
     Value::Object(jsonl_object(event, ts, client)).to_string()
 }
 
+/// One `--jsonl` line of a `serve` client, with its `"channel"` when it has one.
+pub fn jsonl_in(
+    event: &Event,
+    ts: SystemTime,
+    client: Option<u64>,
+    channel: Option<&str>,
+) -> String {
+    let mut object = jsonl_object(event, ts, client);
+    if let Some(channel) = channel {
+        object.insert("channel".into(), json!(channel));
+    }
+    Value::Object(object).to_string()
+}
+
 /// One `--jsonl` line of `proxy`: the event, with `"from": "client"` or `"upstream"`.
 pub fn jsonl_from(event: &Event, ts: SystemTime, client: u64, from: &str) -> String {
     let mut object = jsonl_object(event, ts, Some(client));

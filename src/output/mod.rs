@@ -146,6 +146,11 @@ impl Printer {
 
     /// Reports an event of the connection (`client` is the id in `serve`).
     pub fn event(&self, client: Option<u64>, event: &Event) {
+        self.event_on(client, None, event);
+    }
+
+    /// As [`Printer::event`], for a `serve` client on a channel: `--jsonl` says which.
+    pub fn event_on(&self, client: Option<u64>, channel: Option<&str>, event: &Event) {
         let is_control = match event {
             Event::Ping(_) | Event::Pong(_) => true,
             // The answer to a /ping the person typed is shown whether or not -P asked.
@@ -157,7 +162,7 @@ impl Printer {
         }
         self.record(|ts| format::jsonl(event, ts, client));
         if self.options.jsonl {
-            let mut line = format::jsonl(event, SystemTime::now(), client).into_bytes();
+            let mut line = format::jsonl_in(event, SystemTime::now(), client, channel).into_bytes();
             line.push(b'\n');
             self.write_stdout(&line);
             return;

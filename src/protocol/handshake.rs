@@ -441,16 +441,9 @@ impl IncomingRequest {
         let mut body = std::mem::take(&mut self.leftover);
         body.truncate(length);
         while body.len() < length {
-            let mut chunk = vec![0u8; (length - body.len()).min(64 * 1024)];
-            let read = stream
-                .read(&mut chunk)
-                .await
-                .map_err(|_| RequestError::Closed)?;
-            if read == 0 {
-                return Err(RequestError::Closed);
-            }
-            body.extend_from_slice(&chunk[..read]);
+            fill(stream, &mut body).await?;
         }
+        body.truncate(length);
         Ok(Some(body))
     }
 

@@ -58,8 +58,10 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
     let id = server
         .hub
         .register(addr.clone(), path.clone(), sender.clone());
-    server.printer.event(
+    let channel = path.split('?').next().unwrap_or("/").to_string();
+    server.printer.event_on(
         Some(id),
+        Some(&channel),
         &Event::Open {
             url: format!("{scheme}://{host}{path}"),
             subprotocol,
@@ -478,7 +480,7 @@ impl EventSink for ServeSink {
                 .broadcast(self.id, payload, &mut self.pending);
             self.server.share(&self.channel, payload);
         }
-        self.server.report(self.id, &event);
+        self.server.report_in(self.id, Some(&self.channel), &event);
     }
 
     fn idle(&mut self) {

@@ -62,10 +62,15 @@ impl Server {
     /// Reports a client's event: counted for `-n` when it is a message, then printed (past
     /// the count, messages are neither).
     pub(super) fn report(&self, id: u64, event: &Event) {
+        self.report_in(id, None, event);
+    }
+
+    /// As `report`, naming the client's channel in `--jsonl`.
+    pub(super) fn report_in(&self, id: u64, channel: Option<&str>, event: &Event) {
         if matches!(event, Event::Message(_)) && !self.count_message() {
             return;
         }
-        self.printer.event(Some(id), event);
+        self.printer.event_on(Some(id), channel, event);
     }
 
     /// Passes a message delivered on `channel` here to the other instances (`--redis`).
