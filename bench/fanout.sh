@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Fan-out: one publisher, SUBSCRIBERS subscribers on one channel, each checking that it got
+# every message once and in order (examples/fanout.rs), against `wsx serve --broadcast`,
+# websocat's broadcast (`broadcast:mirror:`) and a Node `ws` broadcast loop in one run; then
+# wsx with the same messages published over HTTP, and with the subscribers split over two
+# `wsx serve --redis` instances. Server peak RSS per subscriber is reported with each.
+#
+# usage: bench/fanout.sh [SUBSCRIBERS] [MESSAGES]      (defaults 1000 and 2000)
+# The slower servers get a tenth of the messages: rates are compared, not totals.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SUBSCRIBERS="${1:-1000}"
+MESSAGES="${2:-2000}"
+SIZE=100
+TOOLS="${BENCH_TOOLS:-$ROOT/target/bench-tools}"
+WORK="$(mktemp -d)"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+WEBSOCAT="$(command -v websocat || true)"
+if [ -z "$WEBSOCAT" ]; then
+  WEBSOCAT="$TOOLS/bin/websocat"
+  [ -x "$WEBSOCAT" ] || cargo install --quiet --locked websocat --version 1.14.1 --root "$TOOLS"
+fi
+[ -d tests/peers/node_modules/ws ] || npm ci --prefix tests/peers --no-audit --no-fund --silent
+cargo build --quiet --release --bin wsx --example fanout
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+WSX="$TARGET/release/wsx"
+FANOUT="$TARGET/release/examples/fanout"
+
+wait_for() {
+  for _ in $(seq 1 200); do
+    if grep -m1 "$2" "$1" 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
+
+declare -A rate rss
+run() { # name messages pid-of-servers subscribe-urls publish
+  local name=$1 messages=$2 pids_of=$3 urls=$4 publish=$5 out
+  out="$("$FANOUT" "$urls" "$publish" "$SUBSCRIBERS" "$messages" "$SIZE")"
+  [ "$(field "$out" broken)" = 0 ] || { echo "$name: $out" >&2; }
+  rate[$name]="$(field "$out" deliveries_per_s)"
+  local total=0
+  for pid in $pids_of; do total=$(( total + $(peak_kb "$pid") )); done
+  rss[$name]=$(( total * 1024 / SUBSCRIBERS ))
+  echo "$name: $out" >&2
+}
+
+"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx.log" & WSX_PID=$!; pids+=($!)
+WSX_URL="$(wait_for "$WORK/wsx.log" 'listening on' | sed 's/.*listening on //')"
+run wsx "$MESSAGES" "$WSX_PID" "$WSX_URL/" "ws:$WSX_URL/"
+kill "$WSX_PID"
+
+"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx2.log" & WSX_PID=$!; pids+=($!)
+WSX_URL="$(wait_for "$WORK/wsx2.log" 'listening on' | sed 's/.*listening on //')"
+run http "$MESSAGES" "$WSX_PID" "$WSX_URL/" "http:${WSX_URL/ws:/http:}/"
+kill "$WSX_PID"
+
+PORT="$(free_port)"
+"$WEBSOCAT" -t -q "ws-l:127.0.0.1:$PORT" broadcast:mirror: & WEBSOCAT_PID=$!; pids+=($!)
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT))" 2>/dev/null && break; sleep 0.05; done
+run websocat $(( MESSAGES / 10 )) "$WEBSOCAT_PID" "ws://127.0.0.1:$PORT/" "ws:ws://127.0.0.1:$PORT/"
+kill "$WEBSOCAT_PID"
+
+node bench/node_broadcast.js > "$WORK/node.log" 2>&1 & NODE_PID=$!; pids+=($!)
+NODE_URL="$(wait_for "$WORK/node.log" 'listening on' | sed 's/.*listening on //')"
+run node $(( MESSAGES / 10 )) "$NODE_PID" "$NODE_URL/" "ws:$NODE_URL/"
+kill "$NODE_PID"
+
+if command -v redis-server > /dev/null; then
+  redis-server --port 0 --unixsocket "$WORK/redis.sock" --save '' --appendonly no > /dev/null & pids+=($!)
+  for _ in $(seq 1 100); do [ -S "$WORK/redis.sock" ] && break; sleep 0.05; done
+  REDIS="redis+unix://$WORK/redis.sock"
+  "$WSX" serve 127.0.0.1:0 --broadcast -q --redis "$REDIS" 2> "$WORK/r1.log" & R1=$!; pids+=($!)
+  "$WSX" serve 127.0.0.1:0 --broadcast -q --redis "$REDIS" 2> "$WORK/r2.log" & R2=$!; pids+=($!)
+  U1="$(wait_for "$WORK/r1.log" 'listening on' | sed 's/.*listening on //')"
+  U2="$(wait_for "$WORK/r2.log" 'listening on' | sed 's/.*listening on //')"
+  run redis "$MESSAGES" "$R1 $R2" "$U1/,$U2/" "ws:$U1/"
+fi
+
+fmt() { python3 -c "import sys; v=float(sys.argv[1]); print(f'{v/1e6:.2f} M' if v >= 1e6 else f'{v/1e3:.0f} k')" "$1"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.1f}×')" "$1" "$2"; }
+echo
+echo "$(nproc) cores; $SUBSCRIBERS subscribers on one channel, $SIZE-byte messages"
+echo
+echo "| server | deliveries/s | peak RSS per subscriber | vs wsx |"
+echo "|---|---|---|---|"
+echo "| wsx serve --broadcast, WebSocket publisher | $(fmt "${rate[wsx]}") | ${rss[wsx]} B | 1.0× |"
+echo "| wsx serve --broadcast, HTTP publish (a POST a message) | $(fmt "${rate[http]}") | ${rss[http]} B | $(ratio "${rate[http]}" "${rate[wsx]}") |"
+[ -n "${rate[redis]:-}" ] && echo "| two wsx serve --redis, subscribers split | $(fmt "${rate[redis]}") | ${rss[redis]} B | $(ratio "${rate[redis]}" "${rate[wsx]}") |"
+echo "| websocat 1.14 broadcast:mirror: | $(fmt "${rate[websocat]}") | ${rss[websocat]} B | wsx is $(ratio "${rate[wsx]}" "${rate[websocat]}") |"
+echo "| Node ws broadcast loop | $(fmt "${rate[node]}") | ${rss[node]} B | wsx is $(ratio "${rate[wsx]}" "${rate[node]}") |"
