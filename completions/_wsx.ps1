@@ -27,8 +27,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)')
             [CompletionResult]::new('c', 'c', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)')
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
-            [CompletionResult]::new('s', 's', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo, broadcast with channels and HTTP publish, a program per client, or a mock from a test file)')
+            [CompletionResult]::new('s', 's', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo, broadcast with channels and HTTP publish, a program per client, or a mock from a test file)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Sit between a client and a server: show, inject, disturb and record what they say')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an echo endpoint: throughput and round-trip latency')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run conversations written as files (send, expect, capture) and report each step')
@@ -342,7 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsx' -ScriptBlock {
         }
         'wsx;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)')
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a WebSocket server (operator console, echo, broadcast with channels and HTTP publish, a program per client, or a mock from a test file)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Sit between a client and a server: show, inject, disturb and record what they say')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test an echo endpoint: throughput and round-trip latency')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run conversations written as files (send, expect, capture) and report each step')

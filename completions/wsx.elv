@@ -24,8 +24,8 @@ set edit:completion:arg-completer[wsx] = {|@words|
             cand --version 'Print version'
             cand connect 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
             cand c 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
-            cand serve 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
-            cand s 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
+            cand serve 'Run a WebSocket server (operator console, echo, broadcast with channels and HTTP publish, a program per client, or a mock from a test file)'
+            cand s 'Run a WebSocket server (operator console, echo, broadcast with channels and HTTP publish, a program per client, or a mock from a test file)'
             cand proxy 'Sit between a client and a server: show, inject, disturb and record what they say'
             cand bench 'Load-test an echo endpoint: throughput and round-trip latency'
             cand test 'Run conversations written as files (send, expect, capture) and report each step'
@@ -329,7 +329,7 @@ set edit:completion:arg-completer[wsx] = {|@words|
         }
         &'wsx;help'= {
             cand connect 'Connect to a WebSocket server (REPL on a terminal, pipe otherwise)'
-            cand serve 'Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)'
+            cand serve 'Run a WebSocket server (operator console, echo, broadcast with channels and HTTP publish, a program per client, or a mock from a test file)'
             cand proxy 'Sit between a client and a server: show, inject, disturb and record what they say'
             cand bench 'Load-test an echo endpoint: throughput and round-trip latency'
             cand test 'Run conversations written as files (send, expect, capture) and report each step'

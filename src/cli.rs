@@ -45,7 +45,8 @@ pub enum Command {
         after_help = "Examples:\n  wsx connect ws://127.0.0.1:8080\n  echo '{\"op\":\"sub\"}' | wsx connect wss://example.test/feed -n 5\n  wsx connect ws://127.0.0.1:8080 -x hello -n 1\n  wsx connect ws://127.0.0.1:8080 --jsonl < messages.txt"
     )]
     Connect(ConnectArgs),
-    /// Run a WebSocket server (operator console, echo or broadcast relay, or a program per client)
+    /// Run a WebSocket server (operator console, echo, broadcast with channels and HTTP publish,
+    /// a program per client, or a mock from a test file)
     #[command(
         visible_alias = "s",
         mut_arg("execute", |arg| arg.help(
@@ -102,7 +103,7 @@ pub const MAN_PAGE_COMMANDS: [&str; 7] = [
 pub struct ProxyArgs {
     /// [ADDR] UPSTREAM_URL: where to listen (as serve's ADDR, default 127.0.0.1:8080) and
     /// the server every client is passed on to
-    #[arg(value_name = "ADDR] [UPSTREAM_URL", num_args = 1..=2, required = true)]
+    #[arg(value_names = ["ADDR", "UPSTREAM_URL"], num_args = 1..=2, required = true)]
     pub targets: Vec<String>,
 
     #[command(flatten)]
