@@ -3,7 +3,8 @@
 //!
 //! `fanout SUBSCRIBE_URLS PUBLISH SUBSCRIBERS MESSAGES SIZE`
 //! - SUBSCRIBE_URLS: `ws://…` URLs, comma-separated; subscribers are spread over them;
-//! - PUBLISH: `ws:URL` (a WebSocket client that sends), or `http:URL` (one `POST` a message);
+//! - PUBLISH: `ws:URL` (one WebSocket client that sends), or `http:URL` (one `POST` a
+//!   message, from 8 publishers at once, as a backend's pool of HTTP clients would);
 //!
 //! Prints one JSON object: deliveries per second (subscribers × messages over the time from
 //! the first publish to the last delivery) and how many subscribers saw a gap or a duplicate.
@@ -50,10 +51,13 @@ async fn dial(
     Ok(ws)
 }
 
-/// Message `seq` as text: its number in 10 digits, padded to `size` bytes.
-fn message(seq: u64, size: usize) -> String {
-    let mut text = format!("{seq:010}");
-    text.extend(std::iter::repeat_n('x', size.saturating_sub(10)));
+/// HTTP publishers at once; each one's messages must arrive in its order.
+const HTTP_PUBLISHERS: u64 = 8;
+
+/// Message `seq` of `publisher` as text: 2 digits, 10 digits, padded to `size` bytes.
+fn message(publisher: u64, seq: u64, size: usize) -> String {
+    let mut text = format!("{publisher:02}{seq:010}");
+    text.extend(std::iter::repeat_n('x', size.saturating_sub(12)));
     text
 }
 
@@ -69,8 +73,10 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
             .unwrap_or_else(|error| panic!("subscriber {index} to {url}: {error}"));
         let (done, broken, all_done) = (done.clone(), broken.clone(), all_done.clone());
         tasks.push(tokio::spawn(async move {
-            let mut expected = 1;
-            while expected <= messages {
+            // The next sequence number expected from each publisher.
+            let mut expected = vec![1u64; HTTP_PUBLISHERS as usize];
+            let mut received = 0;
+            while received < messages {
                 let Some(Ok(message)) = ws.next().await else {
                     broken.fetch_add(1, Ordering::Relaxed);
                     break;
@@ -78,15 +84,19 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
                 let Message::Text(text) = message else {
                     continue;
                 };
-                let seq: u64 = text
-                    .get(..10)
-                    .and_then(|digits| digits.parse().ok())
-                    .unwrap_or(0);
-                if seq != expected || text.len() != size.max(10) {
+                let number = |range: std::ops::Range<usize>| -> Option<u64> {
+                    text.get(range).and_then(|digits| digits.parse().ok())
+                };
+                let (publisher, seq) = (number(0..2).unwrap_or(99) as usize, number(2..12));
+                let in_order = expected
+                    .get(publisher)
+                    .is_some_and(|next| Some(*next) == seq);
+                if !in_order || text.len() != size.max(12) {
                     broken.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
-                expected += 1;
+                expected[publisher] += 1;
+                received += 1;
             }
             if done.fetch_add(1, Ordering::Relaxed) + 1 == subscribers as u64 {
                 all_done.notify_one();
@@ -107,7 +117,7 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
             tokio::spawn(async move { while read.next().await.is_some() {} });
             for seq in 1..=messages {
                 write
-                    .feed(Message::text(message(seq, size)))
+                    .feed(Message::text(message(0, seq, size)))
                     .await
                     .expect("publish");
             }
@@ -121,22 +131,32 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
                 target.port_or_known_default().unwrap_or(80)
             );
             let path = target.path().to_string();
-            tokio::task::spawn_blocking(move || {
-                for seq in 1..=messages {
-                    let body = message(seq, size);
-                    let mut stream = std::net::TcpStream::connect(&addr).expect("POST");
-                    write!(
-                        stream,
-                        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    )
-                    .expect("POST");
-                    let mut answer = Vec::new();
-                    let _ = stream.read_to_end(&mut answer);
-                }
-            })
-            .await
-            .expect("publisher");
+            let publishers: Vec<_> = (0..HTTP_PUBLISHERS)
+                .map(|publisher| {
+                    let (addr, path) = (addr.clone(), path.clone());
+                    // An even share; the first publisher takes what does not divide.
+                    let share = messages / HTTP_PUBLISHERS
+                        + if publisher == 0 { messages % HTTP_PUBLISHERS } else { 0 };
+                    tokio::task::spawn_blocking(move || {
+                        for seq in 1..=share {
+                            let body = message(publisher, seq, size);
+                            let mut stream = std::net::TcpStream::connect(&addr).expect("POST");
+                            // One write, as an HTTP client library makes it: small writes in
+                            // a row would wait on delayed ACKs.
+                            let request = format!(
+                                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+                                body.len()
+                            );
+                            stream.write_all(request.as_bytes()).expect("POST");
+                            let mut answer = Vec::new();
+                            let _ = stream.read_to_end(&mut answer);
+                        }
+                    })
+                })
+                .collect();
+            for publisher in publishers {
+                publisher.await.expect("publisher");
+            }
             std::future::pending::<()>().await;
         } else {
             panic!("PUBLISH is ws:URL or http:URL");
