@@ -32,6 +32,8 @@ wsx: WebSocket testing from the command line
   wsx connect ws://127.0.0.1:8080      talk to a server (a REPL on a terminal)
   echo hi | wsx ws://127.0.0.1:8080    send stdin lines, print the replies
   wsx serve 0 --echo                   run an echo server on a free port
+  wsx test chat.wsx                    run a conversation written as a file
+  wsx proxy 9000 ws://127.0.0.1:8080   watch (and disturb) what an app says
   wsx bench ws://127.0.0.1:8080        measure throughput and latency
 
 Run 'wsx --help' for more, or 'wsx <COMMAND> --help' for one command.
