@@ -168,7 +168,8 @@ pub async fn run(
     let recorder = recorder.map(|recorder| Arc::new(std::sync::Mutex::new(recorder)));
     let cut = Arc::new(Notify::new());
     let passed = Arc::new(AtomicU64::new(0));
-    let disturbances = |_: ()| Disturbances {
+    // Both directions share the count of `--disconnect-after` and the cut.
+    let disturbances = || Disturbances {
         delay: settings.delay,
         drops: settings.drops.clone(),
         passed: passed.clone(),
@@ -180,7 +181,7 @@ pub async fn run(
         id,
         false,
         upstream_sender.clone(),
-        disturbances(()),
+        disturbances(),
         recorder.clone(),
     );
     let mut from_upstream = Relay::new(
@@ -188,7 +189,7 @@ pub async fn run(
         id,
         true,
         client_sender.clone(),
-        disturbances(()),
+        disturbances(),
         recorder,
     );
     drop((client_sender, upstream_sender));
