@@ -281,7 +281,7 @@ fn jobs_run_files_at_once_and_the_report_keeps_their_order() {
     let server = Server::start(&["--echo"]);
     let slow = test_file(
         "a_slow.wsx",
-        &format!("connect {}\nsleep 1s\nsend a\nexpect a\n", server.url),
+        &format!("connect {}\nsleep 2s\nsend a\nexpect a\n", server.url),
     );
     let fast = test_file(
         "b_fast.wsx",
@@ -305,9 +305,9 @@ fn jobs_run_files_at_once_and_the_report_keeps_their_order() {
         .collect();
     assert_eq!(order, ["slow", "fast", "slow", "fast"], "{stdout}");
     assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
-    // The two 1 s files one after the other would take 2 s at least: a lower bound on the
+    // The two 2 s files one after the other would take 4 s at least: a lower bound on the
     // sequential run, not a timing of the parallel one.
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
 }
 
 #[test]

@@ -206,7 +206,7 @@ async fn close_when_quiet_waits_for_a_talking_peer() {
         .await
         .unwrap();
     sender
-        .send(Command::CloseWhenQuiet(Duration::from_millis(150)))
+        .send(Command::CloseWhenQuiet(Duration::from_millis(400)))
         .await
         .unwrap();
     let session = tokio::spawn(async move {
@@ -215,7 +215,7 @@ async fn close_when_quiet_waits_for_a_talking_peer() {
         (ending, sink)
     });
     assert_eq!(peer.next().await.unwrap().unwrap(), text("go"));
-    // Replies 50 ms apart, each within the quiet time of the one before.
+    // Replies 50 ms apart, each well within the quiet time of the one before.
     for index in 0..5 {
         tokio::time::sleep(Duration::from_millis(50)).await;
         peer.send(text(&format!("reply {index}"))).await.unwrap();
