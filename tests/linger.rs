@@ -47,7 +47,10 @@ fn linger_0_closes_at_once_and_the_lost_reply_is_pointed_out() {
     let output = run(&["connect", &server.url, "--linger", "0"], b"hello\n");
     assert!(output.status.success(), "{output:?}");
     // No linger: far less than the 3 s a --linger 3s run would take at least.
-    assert!(started.elapsed() < std::time::Duration::from_secs(3), "closed at once");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "closed at once"
+    );
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("--linger") && stderr.contains("-n N") && stderr.contains("-w SECS"),
