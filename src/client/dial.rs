@@ -9,7 +9,9 @@ use super::{Client, ProxySetting, proxy};
 use crate::error::{Error, Result, io_reason};
 use crate::output::Printer;
 use crate::protocol::BoxedTransport;
-use crate::protocol::handshake::{ClientConnection, ClientRequest, client_handshake, header};
+use crate::protocol::handshake::{
+    ClientConnection, ClientRequest, HandshakeError, client_handshake, header,
+};
 use crate::tls;
 
 const MAX_REDIRECTS: usize = 5;
@@ -202,26 +204,7 @@ async fn dial_once(
     let stream: BoxedTransport = Box::new(stream);
     client_handshake(stream, request, config.limits)
         .await
-        .map_err(|mut failure| {
-            if failure.unparsable
-                && url.scheme() == "ws"
-                && !answer_start
-                    .lock()
-                    .is_ok_and(|start| start.starts_with(b"HTTP/"))
-            {
-                failure.error = Error::Handshake {
-                    url: url.to_string(),
-                    reason: "the answer is not HTTP; is it a wss:// server?".into(),
-                };
-            }
-            // A client certificate refused under TLS 1.3 shows up only now, as the upgrade's
-            // first read fails: report it as the TLS failure it is.
-            let late_tls_error =
-                late_tls_error.and_then(|seen| seen.lock().ok().and_then(|mut seen| seen.take()));
-            if let Some(tls_error) = late_tls_error {
-                failure.error =
-                    Error::Tls(tls::describe_tls_error(&tls_error, &host, sent_client_cert));
-            }
+        .map_err(|failure| {
             if config.verbose {
                 if !failure.request_head.is_empty() {
                     printer.verbose(&crate::output::format::prefix_lines(
@@ -233,11 +216,53 @@ async fn dial_once(
                     printer.verbose(&crate::output::format::prefix_lines("< ", head));
                 }
             }
-            Failure {
-                error: failure.error,
-                redirect: failure.redirect,
+            // A client certificate refused under TLS 1.3 shows up only now, as the upgrade's
+            // first read fails: report it as the TLS failure it is.
+            let late_tls_error =
+                late_tls_error.and_then(|seen| seen.lock().ok().and_then(|mut seen| seen.take()));
+            if let Some(tls_error) = late_tls_error {
+                let error =
+                    Error::Tls(tls::describe_tls_error(&tls_error, &host, sent_client_cert));
+                return Failure::from(error);
             }
+            let answered_http = answer_start
+                .lock()
+                .is_ok_and(|start| start.starts_with(b"HTTP/"));
+            wsx_failure(failure.error, url, answered_http)
         })
+}
+
+/// The handshake's failure in wsx's words: the status (and where a redirect points, for
+/// `-L`), or what went wrong, with a guess where the bytes tell one.
+fn wsx_failure(error: HandshakeError, url: &Url, answered_http: bool) -> Failure {
+    match error {
+        HandshakeError::Status {
+            code,
+            status,
+            excerpt,
+            content_type,
+            body,
+            location,
+        } => Failure {
+            error: Error::HandshakeStatus {
+                status,
+                body: excerpt,
+                answer: Box::new((code, content_type, body)),
+            },
+            redirect: location,
+        },
+        // An HTTP parser meeting TLS bytes: the server speaks wss://.
+        HandshakeError::Unparsable if url.scheme() == "ws" && !answered_http => {
+            Failure::from(Error::Handshake {
+                url: url.to_string(),
+                reason: "the answer is not HTTP; is it a wss:// server?".into(),
+            })
+        }
+        other => Failure::from(Error::Handshake {
+            url: url.to_string(),
+            reason: other.to_string(),
+        }),
+    }
 }
 
 /// Keeps a copy of the first bytes read through it.

@@ -17,8 +17,6 @@ use tokio_tungstenite::tungstenite::http::{self, HeaderValue, Request};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use url::Url;
 
-use crate::error::Error;
-
 /// Limits that tungstenite enforces on incoming data, in wsx's terms.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -104,28 +102,64 @@ pub struct ClientConnection<S> {
     pub response_head: String,
 }
 
-/// A failed client handshake, with the response head when there was one (for `-v`).
+/// Why a client handshake failed, in the protocol's terms; the caller words it for people
+/// (and adds hints: `-L` for a redirect, credentials for a 401).
+#[derive(Debug, thiserror::Error)]
+pub enum HandshakeError {
+    /// The server answered something other than 101.
+    #[error("the server answered {status}")]
+    Status {
+        code: u16,
+        /// `404 Not Found`.
+        status: String,
+        /// What the body says, for one line: `: <title or first line>`, or empty.
+        excerpt: String,
+        content_type: Option<String>,
+        body: Vec<u8>,
+        /// Where a 3xx answer pointed.
+        location: Option<String>,
+    },
+    #[error("the server closed the connection before answering")]
+    ClosedEarly,
+    #[error(
+        "the server's Sec-WebSocket-Accept does not match the key sent: not a conforming \
+         WebSocket server, or something in between changed its answer"
+    )]
+    AcceptMismatch,
+    /// RFC 6455 §4.1: like browsers' strict peers (Node ws, tungstenite), a client fails when
+    /// none of its subprotocols is chosen, and must fail on one it did not offer.
+    #[error("the server accepted none of the offered subprotocols ({0})")]
+    NoSubprotocol(String),
+    #[error("the server chose a subprotocol that was not offered")]
+    UnofferedSubprotocol,
+    /// WebSocket needs HTTP/1.1; an HTTP/1.0 answer comes from a plain web server.
+    #[error(
+        "the server answered in HTTP/1.0, so it cannot upgrade to WebSocket: is it a plain web \
+         server?"
+    )]
+    Http10,
+    /// The answer is not HTTP at all (the caller, who saw the bytes, may know why).
+    #[error("malformed HTTP response")]
+    Unparsable,
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A failed client handshake, with the heads exchanged so far (for `-v`).
 #[derive(Debug)]
 pub struct ClientHandshakeError {
-    pub error: Error,
-    /// Where a 3xx answer pointed (for `-L`).
-    pub redirect: Option<String>,
+    pub error: HandshakeError,
     pub request_head: String,
     pub response_head: Option<String>,
-    /// The answer could not be parsed as HTTP at all.
-    pub unparsable: bool,
 }
 
 impl ClientRequest {
-    fn to_http(&self) -> Result<Request<()>, Error> {
-        let mut request =
-            self.url
-                .as_str()
-                .into_client_request()
-                .map_err(|error| Error::Handshake {
-                    url: self.url.to_string(),
-                    reason: error.to_string(),
-                })?;
+    fn to_http(&self) -> Result<Request<()>, HandshakeError> {
+        let mut request = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|error| HandshakeError::Other(error.to_string()))?;
         let headers = request.headers_mut();
         for name in self.headers.keys() {
             headers.remove(name);
@@ -148,10 +182,8 @@ where
 {
     let fail = |error, request_head: &str, response_head| ClientHandshakeError {
         error,
-        redirect: None,
         request_head: request_head.to_string(),
         response_head,
-        unparsable: false,
     };
     let http_request = request.to_http().map_err(|error| fail(error, "", None))?;
     let request_head = format_request_head(&http_request);
@@ -173,101 +205,62 @@ where
             })
         }
         Err(WsError::Http(response)) => {
+            let header = |name| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|value: &HeaderValue| value.to_str().ok())
+                    .map(str::to_string)
+            };
             let status = response.status();
-            let status = format!(
-                "{} {}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("")
-            );
-            let body = response
-                .body()
-                .as_deref()
-                .map(body_excerpt)
-                .unwrap_or_default();
-            let head = format_response_head(&response);
-            let redirect = response
-                .status()
-                .is_redirection()
-                .then(|| response.headers().get(http::header::LOCATION))
-                .flatten()
-                .and_then(|location| location.to_str().ok())
-                .map(str::to_string);
-            let content_type = response
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_string);
-            let answer = Box::new((
-                response.status().as_u16(),
-                content_type,
-                response.body().clone().unwrap_or_default(),
-            ));
-            let mut failure = fail(
-                Error::HandshakeStatus {
-                    status: status.trim_end().to_string(),
-                    body,
-                    answer,
-                },
-                &request_head,
-                Some(head),
-            );
-            failure.redirect = redirect;
-            Err(failure)
-        }
-        Err(error) => {
-            let reason = match error {
-                WsError::Io(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    "the server closed the connection before answering".to_string()
-                }
-                // RFC 6455 §4.1: the client must fail on a subprotocol it did not offer; like
-                // browsers' strict peers (Node ws, tungstenite) it also fails when none is chosen.
-                WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch) => {
-                    "the server's Sec-WebSocket-Accept does not match the key sent: not a \
-                     conforming WebSocket server, or something in between changed its answer"
-                        .to_string()
-                }
-                WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(error)) => {
-                    match error {
-                        SubProtocolError::NoSubProtocol => format!(
-                            "the server accepted none of the offered subprotocols ({})",
-                            request.subprotocols.join(", ")
-                        ),
-                        SubProtocolError::ServerSentSubProtocolNoneRequested
-                        | SubProtocolError::InvalidSubProtocol => {
-                            "the server chose a subprotocol that was not offered".to_string()
-                        }
-                    }
-                }
-                // WebSocket needs HTTP/1.1; an HTTP/1.0 answer comes from a plain web server.
-                WsError::Protocol(ProtocolError::WrongHttpVersion) => {
-                    "the server answered in HTTP/1.0, so it cannot upgrade to WebSocket: is it \
-                     a plain web server?"
-                        .to_string()
-                }
-                // An HTTP parser meeting TLS bytes: the server speaks wss://.
-                // The caller, who saw the bytes, tells a wss:// server from a broken HTTP one.
-                WsError::HttpFormat(_) | WsError::Protocol(ProtocolError::HttparseError(_)) => {
-                    let mut failure = fail(
-                        Error::Handshake {
-                            url: request.url.to_string(),
-                            reason: "malformed HTTP response".to_string(),
-                        },
-                        &request_head,
-                        None,
-                    );
-                    failure.unparsable = true;
-                    return Err(failure);
-                }
-                other => other.to_string(),
+            let error = HandshakeError::Status {
+                code: status.as_u16(),
+                status: format!(
+                    "{} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                )
+                .trim_end()
+                .to_string(),
+                excerpt: response
+                    .body()
+                    .as_deref()
+                    .map(body_excerpt)
+                    .unwrap_or_default(),
+                content_type: header(http::header::CONTENT_TYPE),
+                body: response.body().clone().unwrap_or_default(),
+                location: status
+                    .is_redirection()
+                    .then(|| header(http::header::LOCATION))
+                    .flatten(),
             };
             Err(fail(
-                Error::Handshake {
-                    url: request.url.to_string(),
-                    reason,
-                },
+                error,
                 &request_head,
-                None,
+                Some(format_response_head(&response)),
             ))
+        }
+        Err(error) => {
+            let error = match error {
+                WsError::Io(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    HandshakeError::ClosedEarly
+                }
+                WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch) => {
+                    HandshakeError::AcceptMismatch
+                }
+                WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(
+                    SubProtocolError::NoSubProtocol,
+                )) => HandshakeError::NoSubprotocol(request.subprotocols.join(", ")),
+                WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(_)) => {
+                    HandshakeError::UnofferedSubprotocol
+                }
+                WsError::Protocol(ProtocolError::WrongHttpVersion) => HandshakeError::Http10,
+                WsError::HttpFormat(_) | WsError::Protocol(ProtocolError::HttparseError(_)) => {
+                    HandshakeError::Unparsable
+                }
+                other => HandshakeError::Other(other.to_string()),
+            };
+            Err(fail(error, &request_head, None))
         }
     }
 }
