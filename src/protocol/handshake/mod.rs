@@ -1,0 +1,103 @@
+//! The opening handshake (RFC 6455 §4), both ends: `client.rs` builds the upgrade request,
+//! lets tungstenite run it and types its failures; `server.rs` reads the request head itself,
+//! so that `serve` can answer plain HTTP (the page, 400, 403, 426, 503, a publish) before
+//! deciding to upgrade, then hands the socket and any bytes read past the head to tungstenite.
+//! Here: the limits both ends set up, and the heads as `-v` shows them.
+
+mod client;
+mod server;
+
+use std::fmt::Write as _;
+
+use tokio_tungstenite::tungstenite::http::{self, Request};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+pub use client::{
+    ClientConnection, ClientHandshakeError, ClientRequest, HandshakeError, client_handshake,
+};
+pub use http::HeaderMap;
+pub use http::header;
+pub use server::{
+    IncomingRequest, RequestError, UpgradeRefused, Upgraded, parse_request, read_request, respond,
+    upgrade,
+};
+
+/// Limits that tungstenite enforces on incoming data, in wsx's terms.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_message_size: usize,
+    pub max_frame_size: usize,
+}
+
+/// The read buffer of each active connection. tungstenite allocates it up front, zeroes up
+/// to this much before every read and reads at most this much per call: 16 KiB keeps bulk
+/// transfers within a few percent of 64 KiB, while a busy connection costs an eighth of the
+/// 128 KiB default and small reads stop paying for a 128 KiB memset.
+const READ_BUFFER: usize = 16 * 1024;
+
+impl Limits {
+    pub(crate) fn config(self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER)
+            .max_message_size(Some(self.max_message_size))
+            .max_frame_size(Some(self.max_frame_size.min(self.max_message_size)))
+    }
+}
+
+/// A connection that has answered 101 but whose WebSocket state is not built yet: `serve`
+/// builds it (read buffer and all) only once the client sends or the server has something
+
+pub(crate) fn format_request_head<T>(request: &Request<T>) -> String {
+    let mut head = format!(
+        "{} {} {:?}\n",
+        request.method(),
+        request.uri().path_and_query().map_or("/", |pq| pq.as_str()),
+        request.version()
+    );
+    write_headers(&mut head, request.headers());
+    head
+}
+
+pub(crate) fn format_response_head<T>(response: &http::Response<T>) -> String {
+    let mut head = format!("{:?} {}\n", response.version(), response.status());
+    write_headers(&mut head, response.headers());
+    head
+}
+
+/// Header lines for `-v`, with credentials masked.
+fn write_headers(out: &mut String, headers: &http::HeaderMap) {
+    for (name, value) in headers {
+        let value = value.to_str().unwrap_or("<binary>");
+        let shown =
+            if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
+                let scheme = value.split(' ').next().unwrap_or("");
+                format!("{scheme} ********")
+            } else if name == http::header::COOKIE || name == http::header::SET_COOKIE {
+                // Session cookies are credentials too.
+                "********".to_string()
+            } else {
+                value.to_string()
+            };
+        let _ = writeln!(out, "{name}: {shown}");
+    }
+}
+
+/// Largest request head `serve` reads before answering 431.
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    #[test]
+    fn credentials_are_masked() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("Basic dXNlcjpwYXNz"),
+        );
+        let mut out = String::new();
+        write_headers(&mut out, &headers);
+        assert_eq!(out, "authorization: Basic ********\n");
+    }
+}
