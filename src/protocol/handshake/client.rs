@@ -11,6 +11,7 @@ use url::Url;
 
 use super::{Limits, format_request_head, format_response_head};
 
+/// What a client asks for.
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
     /// The URL without credentials.

@@ -44,9 +44,6 @@ impl Limits {
     }
 }
 
-/// A connection that has answered 101 but whose WebSocket state is not built yet: `serve`
-/// builds it (read buffer and all) only once the client sends or the server has something
-
 pub(crate) fn format_request_head<T>(request: &Request<T>) -> String {
     let mut head = format!(
         "{} {} {:?}\n",
@@ -81,8 +78,6 @@ fn write_headers(out: &mut String, headers: &http::HeaderMap) {
         let _ = writeln!(out, "{name}: {shown}");
     }
 }
-
-/// Largest request head `serve` reads before answering 431.
 
 #[cfg(test)]
 mod tests {

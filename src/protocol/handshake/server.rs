@@ -11,6 +11,8 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::{Limits, format_request_head, format_response_head};
 
+/// A connection that has answered 101 but whose WebSocket state is not built yet: `serve`
+/// builds it (read buffer and all) only once the client sends or the server has something
 /// to send, so an idle connection costs a few hundred bytes instead of a read buffer.
 pub struct Upgraded<S> {
     stream: S,
@@ -47,8 +49,7 @@ where
     }
 }
 
-/// What a client asks for.
-
+/// Largest request head `serve` reads before answering 431.
 const MAX_HEAD: usize = 16 * 1024;
 
 /// An HTTP request read by `serve`, before it decides what to answer.
