@@ -7,6 +7,7 @@ pub mod parse;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod script;
 pub mod vars;
 
 use std::io::Write as _;
