@@ -1,29 +1,28 @@
 //! Runs one parsed test file: its connections dialled with the client `connect` uses and
 //! driven by the same session loop, each step in turn, until the first failure.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Parser;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::matcher::{Incoming, Matcher, capture_text, parse_hex, query_first};
-use super::parse::{Action, CaptureFrom, ConnectStep, Outgoing, Script, Step};
-use super::vars::Vars;
+use crate::test::matcher::{Incoming, Matcher, capture_text, parse_hex, query_first};
+use crate::test::parse::{Action, CaptureFrom, ConnectStep, Outgoing, Script, Step};
+use crate::test::vars::Vars;
+mod connection;
+
 use crate::client::Client;
 use crate::output::Printer;
 use crate::protocol::session::{self, outbox};
 use crate::protocol::{
-    Command, DEFAULT_MAX_FRAME_SIZE, Event, EventSink, Limits, OutboxSender, Payload,
-    SessionOptions, Side,
+    Command, DEFAULT_MAX_FRAME_SIZE, Limits, OutboxSender, Payload, SessionOptions,
 };
-
-/// How many of the messages that arrived a failure report shows.
-const RECENT: usize = 5;
+pub use connection::forwarder;
+use connection::{Connection, Forward};
 
 /// How long the end of a file waits for its connections to finish closing.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -85,104 +84,6 @@ impl FileOutcome {
 /// Where `-v` shows each step and message as it happens.
 pub type Trace = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// One connection of a test file.
-struct Connection {
-    sender: OutboxSender,
-    events: mpsc::UnboundedReceiver<Incoming>,
-    /// Once the connection has ended: how. Every later read sees it again.
-    ended: Option<Incoming>,
-    ignores: Vec<Matcher>,
-    recent: VecDeque<Incoming>,
-    /// The session, when the test dialled it (not for `serve --script`, whose server runs it).
-    task: Option<JoinHandle<()>>,
-}
-
-impl Connection {
-    fn new(
-        sender: OutboxSender,
-        events: mpsc::UnboundedReceiver<Incoming>,
-        task: Option<JoinHandle<()>>,
-    ) -> Connection {
-        Connection {
-            sender,
-            events,
-            ended: None,
-            ignores: Vec::new(),
-            recent: VecDeque::new(),
-            task,
-        }
-    }
-
-    /// The next thing that arrives, or None when the deadline passes first.
-    async fn next(&mut self, deadline: Instant) -> Option<Incoming> {
-        if let Some(ended) = &self.ended {
-            return Some(ended.clone());
-        }
-        let incoming = match tokio::time::timeout_at(deadline, self.events.recv()).await {
-            Err(_) => return None,
-            Ok(Some(incoming)) => incoming,
-            Ok(None) => Incoming::Failed("the connection ended".into()),
-        };
-        if incoming.is_final() {
-            self.ended = Some(incoming.clone());
-        }
-        if self.recent.len() == RECENT {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(incoming.clone());
-        Some(incoming)
-    }
-
-    fn ignored(&self, incoming: &Incoming) -> bool {
-        self.ignores.iter().any(|ignore| ignore.matches(incoming))
-    }
-}
-
-/// Forwards a session's events to the test as [`Incoming`]s.
-struct Forward {
-    events: mpsc::UnboundedSender<Incoming>,
-    trace: Option<(Trace, String)>,
-    /// The error that precedes a 1006 close.
-    last_error: Option<String>,
-}
-
-impl EventSink for Forward {
-    fn event(&mut self, event: Event) {
-        let incoming = match event {
-            Event::Message(payload) => Incoming::Message(payload),
-            Event::Ping(data) => Incoming::Ping(data.to_vec()),
-            Event::Pong(data) | Event::PingAnswered { data, .. } => Incoming::Pong(data.to_vec()),
-            Event::Close {
-                code: Some(1006), ..
-            } => Incoming::Failed(
-                self.last_error
-                    .take()
-                    .unwrap_or_else(|| "the connection dropped without a Close".into()),
-            ),
-            Event::Close { code, reason, by } => Incoming::Close {
-                code,
-                reason,
-                by_peer: by == Side::Peer,
-            },
-            Event::Error(message) => {
-                self.last_error = Some(message);
-                return;
-            }
-            Event::Violation(violation) => {
-                Incoming::Failed(crate::error::describe_violation(&violation))
-            }
-            Event::Open { .. } | Event::MissedPong(_) | Event::CloseUnanswered(_) => return,
-        };
-        if let Some((trace, name)) = &self.trace {
-            trace(&format!(
-                "  {name}< {}",
-                super::report::incoming_line(&incoming)
-            ));
-        }
-        let _ = self.events.send(incoming);
-    }
-}
-
 pub async fn run_file(
     script: &Script,
     options: &RunOptions,
@@ -215,16 +116,6 @@ pub async fn run_on_connection(
         .await
         .into_iter()
         .find(|step| step.failure.is_some())
-}
-
-/// A session sink's half of a test connection: what arrives, as [`Incoming`]s.
-pub fn forwarder(events: mpsc::UnboundedSender<Incoming>) -> impl FnMut(&Event) {
-    let mut forward = Forward {
-        events,
-        trace: None,
-        last_error: None,
-    };
-    move |event: &Event| forward.event(event.clone())
 }
 
 impl<'a> Runner<'a> {
