@@ -199,9 +199,14 @@ async fn dial_once(
     } else {
         stream
     };
-    // The first bytes of the answer, to tell a TLS server from a broken HTTP one.
-    let (stream, answer_start) = FirstBytes::wrap(stream);
-    let stream: BoxedTransport = Box::new(stream);
+    // On ws://, the first bytes of the answer tell a TLS server from a broken HTTP one; wss://
+    // streams do not pay for the look.
+    let (stream, answer_start): (BoxedTransport, _) = if secure {
+        (stream, None)
+    } else {
+        let (stream, start) = FirstBytes::wrap(stream);
+        (Box::new(stream), Some(start))
+    };
     client_handshake(stream, request, config.limits)
         .await
         .map_err(|failure| {
@@ -226,8 +231,7 @@ async fn dial_once(
                 return Failure::from(error);
             }
             let answered_http = answer_start
-                .lock()
-                .is_ok_and(|start| start.starts_with(b"HTTP/"));
+                .is_none_or(|start| start.lock().is_ok_and(|start| start.starts_with(b"HTTP/")));
             wsx_failure(failure.error, url, answered_http)
         })
 }

@@ -58,7 +58,7 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
     let id = server
         .hub
         .register(addr.clone(), path.clone(), sender.clone());
-    let channel = path.split('?').next().unwrap_or("/").to_string();
+    let channel = super::hub::channel_of(&path).to_string();
     server.printer.event_on(
         Some(id),
         Some(&channel),
@@ -109,7 +109,7 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
             let mut sink = ServeSink {
                 server: server.clone(),
                 id,
-                channel: path.split('?').next().unwrap_or("/").to_string(),
+                channel,
                 broadcast,
                 pending: Pending::default(),
             };

@@ -127,7 +127,7 @@ impl Hub {
     /// Adds an upgraded client; ids count up from 1 and are never reused.
     pub fn register(&self, addr: String, path: String, outbox: OutboxSender) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let channel = path.split('?').next().unwrap_or("/").to_string();
+        let channel = channel_of(&path).to_string();
         self.clients().insert(
             id,
             Client {
@@ -209,7 +209,7 @@ impl Hub {
     /// are shared, not copied).
     pub fn broadcast(&self, from: u64, payload: &Payload, pending: &mut Pending) {
         let clients = self.clients();
-        let Some(channel) = clients.get(&from).map(|client| client.channel.clone()) else {
+        let Some(channel) = clients.get(&from).map(|client| client.channel.as_str()) else {
             return;
         };
         let command = Command::Send(payload.clone());
@@ -255,6 +255,11 @@ impl Hub {
             });
         }
     }
+}
+
+/// A client's channel: its request path without the query.
+pub fn channel_of(path: &str) -> &str {
+    path.split('?').next().unwrap_or("/")
 }
 
 fn deliver(id: u64, client: &Client, command: Command, pending: &mut Pending) {

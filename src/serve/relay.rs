@@ -245,8 +245,8 @@ struct Relay {
     id: u64,
     from_upstream: bool,
     other: OutboxSender,
-    /// `--delay`: messages wait here for their time, in order.
-    delayed: Option<mpsc::Sender<(Instant, Command)>>,
+    /// `--delay`: how long, and where messages wait for their time, in order.
+    delayed: Option<(Duration, mpsc::Sender<(Instant, Command)>)>,
     disturbances: Disturbances,
     /// Commands the other side's full queue could not take yet: reading stops until it can.
     pending: std::collections::VecDeque<Command>,
@@ -264,7 +264,7 @@ impl Relay {
         disturbances: Disturbances,
         recorder: Option<Arc<std::sync::Mutex<Recorder>>>,
     ) -> Relay {
-        let delayed = disturbances.delay.map(|_| {
+        let delayed = disturbances.delay.map(|delay| {
             let (queue, mut waiting) = mpsc::channel::<(Instant, Command)>(1024);
             let other = other.clone();
             tokio::spawn(async move {
@@ -275,7 +275,7 @@ impl Relay {
                     }
                 }
             });
-            queue
+            (delay, queue)
         });
         Relay {
             server,
@@ -304,8 +304,8 @@ impl Relay {
             self.pending.push_back(command);
             return;
         }
-        if let (Some(delay), Some(delayed)) = (self.disturbances.delay, &self.delayed) {
-            let due = Instant::now() + delay;
+        if let Some((delay, delayed)) = &self.delayed {
+            let due = Instant::now() + *delay;
             if let Err(mpsc::error::TrySendError::Full((_, command))) =
                 delayed.try_send((due, command))
             {
@@ -441,12 +441,12 @@ impl EventSink for Relay {
     /// Cancel-safe: a command leaves `pending` only once it is queued.
     async fn ready(&mut self) {
         while let Some(command) = self.pending.front().cloned() {
-            let sent = match (&self.delayed, self.disturbances.delay) {
-                (Some(delayed), Some(delay)) => delayed
-                    .send((Instant::now() + delay, command))
+            let sent = match &self.delayed {
+                Some((delay, delayed)) => delayed
+                    .send((Instant::now() + *delay, command))
                     .await
                     .is_ok(),
-                _ => self.other.send(command).await.is_ok(),
+                None => self.other.send(command).await.is_ok(),
             };
             if !sent {
                 self.pending.clear();
