@@ -342,6 +342,9 @@ impl<S> TlsErrorProbe<S> {
     }
 }
 
+// The TLS stream inside cannot tell either (see `ReadReady`).
+impl<S> crate::protocol::ReadReady for TlsErrorProbe<S> {}
+
 impl<S: AsyncRead + Unpin> AsyncRead for TlsErrorProbe<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,

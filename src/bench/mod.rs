@@ -204,7 +204,7 @@ async fn drive<S>(
     printer: Arc<Printer>,
 ) -> ConnectionResult
 where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    S: crate::protocol::Transport,
 {
     let (sender, mut outbox) = outbox(config.window + 1, usize::MAX);
     let window = Arc::new(Semaphore::new(0));

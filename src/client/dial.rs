@@ -293,6 +293,13 @@ impl FirstBytes {
     }
 }
 
+// FirstBytes keeps a copy of what passes and buffers nothing: the inner stream can tell.
+impl crate::protocol::ReadReady for FirstBytes {
+    fn poll_read_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        crate::protocol::ReadReady::poll_read_ready(&self.inner, cx)
+    }
+}
+
 impl tokio::io::AsyncRead for FirstBytes {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,

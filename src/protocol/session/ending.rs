@@ -7,6 +7,7 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use super::{EventSink, Flow, Session, Stashed};
+use crate::protocol::ReadReady;
 use crate::protocol::message::{Event, Limit, Side, Violation, close_frame, from_close_frame};
 
 /// How a session ended; decides the exit code.
@@ -36,7 +37,7 @@ impl Ending {
 
 impl<S, K> Session<'_, S, K>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
     K: EventSink,
 {
     /// A Close, an error or the end of the stream: how the session ends.

@@ -13,6 +13,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{EventSink, Received, Session, WhileWriting};
+use crate::protocol::ReadReady;
 use crate::protocol::message::{FRAGMENT_SIZE, Payload};
 
 /// After the close handshake, how long a client waits for the server to close TCP.
@@ -20,7 +21,7 @@ const TCP_CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 impl<S, K> Session<'_, S, K>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
     K: EventSink,
 {
     /// Feeds a data message: one frame, or fragments for one larger than a receiver's
@@ -71,7 +72,7 @@ where
                 && self.stash.is_none()
                 && !self.sink.blocked()
             {
-                match self.ws.poll_next_unpin(cx) {
+                match super::poll_frame(&mut self.ws, &mut self.read_idle, cx) {
                     Poll::Ready(item) => {
                         if let Received::Final(last) = self.receive(item) {
                             self.stash = Some(last);

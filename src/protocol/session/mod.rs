@@ -16,6 +16,8 @@ mod outbox;
 mod tests;
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,6 +28,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use super::ReadReady;
 use super::handshake::{Limits, Upgraded};
 use super::message::{Event, Payload, Side, close_frame};
 pub use ending::Ending;
@@ -40,6 +43,10 @@ const BATCH: usize = 256;
 /// is processed. With one connection and 64 messages in flight this doubled echo throughput
 /// (the two ends no longer take turns), for one more write per 16 messages.
 const FLUSH_EVERY: usize = 16;
+
+/// How many turns of the runtime a batch from the outbox may wait for more before it is
+/// written (see `command_batch`).
+const COALESCE_TURNS: usize = 4;
 
 /// Where a session reports what happens on its connection.
 pub trait EventSink {
@@ -133,6 +140,8 @@ struct Session<'a, S, K> {
     unanswered: bool,
     /// The last ping the outbox asked for, and when it went out: its pong is timed.
     asked_ping: Option<(Bytes, Instant)>,
+    /// The last read found nothing: the next one waits for the socket first (`poll_frame`).
+    read_idle: bool,
 }
 
 /// Runs a server connection. While the client is silent and nothing is queued for it, the
@@ -146,7 +155,7 @@ pub async fn run_server<S, K>(
     sink: &mut K,
 ) -> Ending
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
     K: EventSink,
 {
     // Pings must go out on time, so a pinging server skips the dormant phase.
@@ -176,7 +185,7 @@ pub async fn run<S, K>(
     sink: &mut K,
 ) -> Ending
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
     K: EventSink,
 {
     let mut session = Session {
@@ -198,6 +207,7 @@ where
         linger: None,
         unanswered: false,
         asked_ping: None,
+        read_idle: false,
     };
     let mut pinger = options
         .ping_interval
@@ -221,7 +231,7 @@ where
             biased;
             Some(command) = outbox.control.recv() => session.command(command).await,
             () = session.sink.ready(), if sink_blocked => Flow::Continue,
-            incoming = session.ws.next(), if !sink_blocked && session.stash.is_none() => session.incoming_batch(incoming).await,
+            incoming = poll_fn(|cx| poll_frame(&mut session.ws, &mut session.read_idle, cx)), if !sink_blocked && session.stash.is_none() => session.incoming_batch(incoming).await,
             command = outbox.data.recv(), if outbox_open && session.closing.is_none() => match command {
                 Some(command) => session.command_batch(command, outbox).await,
                 None => {
@@ -245,6 +255,25 @@ where
     }
 }
 
+/// The next frame. Once a read found nothing, the next waits until the transport says data
+/// may be there: tungstenite zeroes its read buffer before every read (see [`ReadReady`]).
+/// A frame read whole leaves the flag clear, since more may be buffered behind it.
+fn poll_frame<S>(
+    ws: &mut WebSocketStream<S>,
+    read_idle: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Message, WsError>>>
+where
+    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
+{
+    if *read_idle {
+        ready!(ws.get_ref().poll_read_ready(cx));
+    }
+    let polled = ws.poll_next_unpin(cx);
+    *read_idle = polled.is_pending();
+    polled
+}
+
 async fn tick(pinger: &mut Option<Interval>) {
     match pinger {
         Some(interval) => {
@@ -263,7 +292,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 impl<S, K> Session<'_, S, K>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
     K: EventSink,
 {
     /// Handles one incoming item, then every further one that is already buffered.
@@ -279,7 +308,7 @@ where
             if handled % FLUSH_EVERY == 0 {
                 self.flush().await;
             }
-            match self.ws.next().now_or_never() {
+            match poll_fn(|cx| poll_frame(&mut self.ws, &mut self.read_idle, cx)).now_or_never() {
                 Some(next) => item = next,
                 None => break,
             }
@@ -289,6 +318,7 @@ where
 
     async fn command_batch(&mut self, first: Command, outbox: &mut Outbox) -> Flow {
         let mut command = first;
+        let mut turns_left = COALESCE_TURNS;
         for handled in 1.. {
             if let Flow::End(ending) = self.command(command).await {
                 return Flow::End(ending);
@@ -296,10 +326,23 @@ where
             if self.closing.is_some() || handled == BATCH {
                 break;
             }
-            match outbox.data.try_recv() {
-                Some(next) => command = next,
+            command = match outbox.data.try_recv() {
+                Some(next) => next,
+                // Producers that queue one message per wake-up (HTTP publishes, one per
+                // request) would cost a write per message: a turn of the runtime lets what
+                // they are about to queue join this write, and while turns bring more, the
+                // next may too. A turn that brings nothing ends the batch, so a lone message
+                // waits one scheduler pass, never a timer.
+                None if turns_left > 0 => {
+                    turns_left -= 1;
+                    tokio::task::yield_now().await;
+                    match outbox.data.try_recv() {
+                        Some(next) => next,
+                        None => break,
+                    }
+                }
                 None => break,
-            }
+            };
         }
         Flow::Continue
     }

@@ -311,3 +311,79 @@ async fn a_message_over_the_limit_fails_the_connection_with_1009() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A duplex end that counts the writes made on it.
+struct CountingWrites {
+    inner: DuplexStream,
+    writes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ReadReady for CountingWrites {}
+
+impl tokio::io::AsyncRead for CountingWrites {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for CountingWrites {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn messages_queued_one_per_turn_go_out_in_one_write() {
+    let (ours, theirs) = tokio::io::duplex(1 << 16);
+    let writes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let ours = CountingWrites {
+        inner: ours,
+        writes: writes.clone(),
+    };
+    let ours = WebSocketStream::from_raw_socket(ours, Role::Server, None).await;
+    let mut peer = WebSocketStream::from_raw_socket(theirs, Role::Client, None).await;
+    let (sender, mut outbox) = outbox(16, 1 << 20);
+    let session = tokio::spawn(async move {
+        let mut sink = Recorder::default();
+        run(ours, &options(), &mut outbox, Vec::new(), &mut sink).await
+    });
+    // As HTTP publishes arrive: one message per turn of the runtime.
+    for index in 0..3 {
+        let message = Command::Send(Payload::Text(format!("publish {index}").into()));
+        sender.try_send(message).unwrap();
+        tokio::task::yield_now().await;
+    }
+    for index in 0..3 {
+        let message = peer.next().await.unwrap().unwrap();
+        assert_eq!(message, text(&format!("publish {index}")));
+    }
+    assert_eq!(writes.load(std::sync::atomic::Ordering::Relaxed), 1);
+    // A session whose reads went idle still hears its peer.
+    peer.send(Message::Close(None)).await.unwrap();
+    assert!(matches!(peer.next().await, Some(Ok(Message::Close(_)))));
+    assert!(matches!(session.await.unwrap(), Ending::Peer { .. }));
+}
