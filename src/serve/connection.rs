@@ -10,8 +10,8 @@ use super::{Server, exec};
 use crate::config::ServeMode;
 use crate::output::format::prefix_lines;
 use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
-use crate::protocol::session::{self, outbox};
-use crate::protocol::{BoxedTransport, Event, EventSink, Upgraded};
+use crate::protocol::session::{self, Burst, Command, outbox};
+use crate::protocol::{BoxedTransport, Event, EventSink, Payload, Upgraded};
 
 /// The built-in test page, served for a plain `GET /` (no external assets).
 const PAGE: &str = include_str!("page.html");
@@ -111,6 +111,7 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
                 id,
                 channel,
                 broadcast,
+                burst: Vec::new(),
                 pending: Pending::default(),
             };
             session::run_server(
@@ -121,6 +122,8 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
                 &mut sink,
             )
             .await;
+            // What the client said before it left still reaches the clients that read.
+            sink.pending.deliver(&server.printer).await;
         }
     }
     server.hub.unregister(id);
@@ -466,8 +469,30 @@ struct ServeSink {
     broadcast: bool,
     /// The client's channel, for `--redis`.
     channel: String,
+    /// Messages received since the session last went idle, passed on together: one queue
+    /// entry per client for the lot instead of one per message.
+    burst: Vec<Payload>,
     /// Broadcasts waiting for room in other clients' queues.
     pending: Pending,
+}
+
+/// The most messages a burst holds before it is passed on: the session loop's own batch.
+const BURST: usize = 256;
+
+impl ServeSink {
+    fn pass_on(&mut self) {
+        let command = if self.burst.len() > 1 {
+            Command::SendAll(Arc::new(Burst::new(std::mem::take(&mut self.burst))))
+        } else {
+            match self.burst.pop() {
+                Some(payload) => Command::Send(payload),
+                None => return,
+            }
+        };
+        self.server
+            .hub
+            .broadcast(self.id, command, &mut self.pending);
+    }
 }
 
 impl EventSink for ServeSink {
@@ -475,15 +500,17 @@ impl EventSink for ServeSink {
         if let Event::Message(payload) = &event
             && self.broadcast
         {
-            self.server
-                .hub
-                .broadcast(self.id, payload, &mut self.pending);
+            self.burst.push(payload.clone());
+            if self.burst.len() == BURST {
+                self.pass_on();
+            }
             self.server.share(&self.channel, payload);
         }
         self.server.report_in(self.id, Some(&self.channel), &event);
     }
 
     fn idle(&mut self) {
+        self.pass_on();
         self.server.printer.flush();
     }
 

@@ -205,14 +205,13 @@ impl Hub {
         sent
     }
 
-    /// Relays a received message to everyone else on the sender's channel (payload bytes
-    /// are shared, not copied).
-    pub fn broadcast(&self, from: u64, payload: &Payload, pending: &mut Pending) {
+    /// Relays what a client sent (a message, or a burst of them) to everyone else on its
+    /// channel (payload bytes are shared, not copied).
+    pub fn broadcast(&self, from: u64, command: Command, pending: &mut Pending) {
         let clients = self.clients();
         let Some(channel) = clients.get(&from).map(|client| client.channel.as_str()) else {
             return;
         };
-        let command = Command::Send(payload.clone());
         for (id, client) in clients.iter() {
             if *id != from && client.channel == channel {
                 deliver(*id, client, command.clone(), pending);

@@ -58,6 +58,12 @@ impl Recorder {
     pub fn sent(&mut self, command: &Command) {
         let lines = match command {
             Command::Send(payload) => send_step(payload),
+            Command::SendAll(burst) => burst
+                .payloads
+                .iter()
+                .map(send_step)
+                .collect::<Vec<_>>()
+                .join("\n"),
             Command::Ping(data) => format!("ping {}", String::from_utf8_lossy(data)),
             Command::Pong(data) => format!("pong {}", String::from_utf8_lossy(data)),
             // Written when it happens, from the close event.

@@ -32,7 +32,7 @@ use super::ReadReady;
 use super::handshake::{Limits, Upgraded};
 use super::message::{Event, Payload, Side, close_frame};
 pub use ending::Ending;
-pub use outbox::{Command, Outbox, OutboxSender, outbox};
+pub use outbox::{Burst, Command, Outbox, OutboxSender, outbox};
 
 /// How many ready frames or queued commands are handled before the loop flushes and looks at
 /// its other sources again: large enough to batch writes, small enough to stay fair.
@@ -452,6 +452,16 @@ where
         let message = match command {
             Command::Send(payload) => {
                 if self.closing.is_none() && self.feed_payload(payload).await {
+                    self.unflushed = true;
+                    self.unanswered = true;
+                }
+                return Flow::Continue;
+            }
+            Command::SendAll(burst) => {
+                for payload in &burst.payloads {
+                    if self.closing.is_some() || !self.feed_payload(payload.clone()).await {
+                        break;
+                    }
                     self.unflushed = true;
                     self.unanswered = true;
                 }

@@ -2,6 +2,7 @@
 //! Data is bounded (in messages and bytes) so a producer slows down or is refused; a small
 //! unbounded lane carries the control commands that must get through a full queue.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,6 +15,9 @@ use crate::queue::{self, QueueError, Refused, Weighed};
 #[derive(Debug, Clone)]
 pub enum Command {
     Send(Payload),
+    /// Several messages, in order: what a `--broadcast` sender said in one burst, shared
+    /// by every client it goes to, so each takes one queue entry for the lot.
+    SendAll(Arc<Burst>),
     Ping(Bytes),
     Pong(Bytes),
     /// Start the close handshake (wsx then waits, bounded, for the peer's Close).
@@ -41,8 +45,30 @@ impl Weighed for Command {
     fn bytes(&self) -> usize {
         match self {
             Command::Send(payload) => payload.len(),
+            Command::SendAll(burst) => burst.bytes,
             _ => 0,
         }
+    }
+
+    fn messages(&self) -> usize {
+        match self {
+            Command::SendAll(burst) => burst.payloads.len(),
+            _ => 1,
+        }
+    }
+}
+
+/// Messages that go out together, with their size counted once.
+#[derive(Debug)]
+pub struct Burst {
+    pub payloads: Vec<Payload>,
+    bytes: usize,
+}
+
+impl Burst {
+    pub fn new(payloads: Vec<Payload>) -> Burst {
+        let bytes = payloads.iter().map(Payload::len).sum();
+        Burst { payloads, bytes }
     }
 }
 
