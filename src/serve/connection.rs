@@ -10,7 +10,7 @@ use super::{Server, exec};
 use crate::config::ServeMode;
 use crate::output::format::prefix_lines;
 use crate::protocol::handshake::{self, IncomingRequest, RequestError, read_request, respond};
-use crate::protocol::session::{self, Burst, Command, outbox};
+use crate::protocol::session::{self, Command, outbox};
 use crate::protocol::{BoxedTransport, Event, EventSink, Payload, Upgraded};
 
 /// The built-in test page, served for a plain `GET /` (no external assets).
@@ -481,13 +481,8 @@ const BURST: usize = 256;
 
 impl ServeSink {
     fn pass_on(&mut self) {
-        let command = if self.burst.len() > 1 {
-            Command::SendAll(Arc::new(Burst::new(std::mem::take(&mut self.burst))))
-        } else {
-            match self.burst.pop() {
-                Some(payload) => Command::Send(payload),
-                None => return,
-            }
+        let Some(command) = Command::send_all(std::mem::take(&mut self.burst)) else {
+            return;
         };
         self.server
             .hub

@@ -35,10 +35,16 @@ pub struct Limits {
 /// 128 KiB default and small reads stop paying for a 128 KiB memset.
 const READ_BUFFER: usize = 16 * 1024;
 
+/// How much output tungstenite gathers before it writes on its own (flushes write too). The
+/// buffer keeps the largest size it reached, so 128 KiB by default would stay with every
+/// client a broadcast burst once filled; 16 KiB is already several messages per write.
+const WRITE_BUFFER: usize = 16 * 1024;
+
 impl Limits {
     pub(crate) fn config(self) -> WebSocketConfig {
         WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(WRITE_BUFFER)
             .max_message_size(Some(self.max_message_size))
             .max_frame_size(Some(self.max_frame_size.min(self.max_message_size)))
     }

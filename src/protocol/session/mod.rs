@@ -31,6 +31,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use super::ReadReady;
 use super::handshake::{Limits, Upgraded};
 use super::message::{Event, Payload, Side, close_frame};
+use crate::queue::Weighed;
 pub use ending::Ending;
 pub use outbox::{Burst, Command, Outbox, OutboxSender, outbox};
 
@@ -319,11 +320,15 @@ where
     async fn command_batch(&mut self, first: Command, outbox: &mut Outbox) -> Flow {
         let mut command = first;
         let mut turns_left = COALESCE_TURNS;
-        for handled in 1.. {
+        // Counted in messages, bursts included: what is fed before the flush stays bounded
+        // (a connection's write buffer keeps the largest size it reached).
+        let mut handled = 0;
+        loop {
+            handled += command.messages();
             if let Flow::End(ending) = self.command(command).await {
                 return Flow::End(ending);
             }
-            if self.closing.is_some() || handled == BATCH {
+            if self.closing.is_some() || handled >= BATCH {
                 break;
             }
             command = match outbox.data.try_recv() {

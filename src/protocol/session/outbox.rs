@@ -32,6 +32,15 @@ pub enum Command {
 }
 
 impl Command {
+    /// Messages to send in order: one as it is, several as one [`Command::SendAll`].
+    pub fn send_all(mut payloads: Vec<Payload>) -> Option<Command> {
+        if payloads.len() > 1 {
+            Some(Command::SendAll(Arc::new(Burst::new(payloads))))
+        } else {
+            payloads.pop().map(Command::Send)
+        }
+    }
+
     /// Close 1000 with no reason: the normal end of a session.
     pub fn normal_close() -> Command {
         Command::Close {
