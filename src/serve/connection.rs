@@ -55,6 +55,11 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
     } = opened;
 
     let (sender, mut outbox) = outbox(server.config.queue_messages, server.config.queue_bytes);
+    // Other tasks fill it (publishes, broadcasts, the console), except a proxy's upstream,
+    // which runs in the client's own task.
+    if !matches!(role, Role::Proxy(..)) {
+        outbox.gather();
+    }
     let id = server
         .hub
         .register(addr.clone(), path.clone(), sender.clone());

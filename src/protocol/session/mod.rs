@@ -45,10 +45,6 @@ const BATCH: usize = 256;
 /// (the two ends no longer take turns), for one more write per 16 messages.
 const FLUSH_EVERY: usize = 16;
 
-/// How many turns of the runtime a batch from the outbox may wait for more before it is
-/// written (see `command_batch`).
-const COALESCE_TURNS: usize = 4;
-
 /// Where a session reports what happens on its connection.
 pub trait EventSink {
     fn event(&mut self, event: Event);
@@ -319,7 +315,7 @@ where
 
     async fn command_batch(&mut self, first: Command, outbox: &mut Outbox) -> Flow {
         let mut command = first;
-        let mut turns_left = COALESCE_TURNS;
+        let mut turns_left = outbox.gather_turns;
         // Counted in messages, bursts included: what is fed before the flush stays bounded
         // (a connection's write buffer keeps the largest size it reached).
         let mut handled = 0;
@@ -333,11 +329,8 @@ where
             }
             command = match outbox.data.try_recv() {
                 Some(next) => next,
-                // Producers that queue one message per wake-up (HTTP publishes, one per
-                // request) would cost a write per message: a turn of the runtime lets what
-                // they are about to queue join this write, and while turns bring more, the
-                // next may too. A turn that brings nothing ends the batch, so a lone message
-                // waits one scheduler pass, never a timer.
+                // A gathering outbox (see `Outbox::gather`): while turns bring more, the
+                // next may too.
                 None if turns_left > 0 => {
                     turns_left -= 1;
                     tokio::task::yield_now().await;

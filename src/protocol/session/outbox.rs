@@ -81,10 +81,15 @@ impl Burst {
     }
 }
 
+/// How many turns of the runtime a gathering outbox's batch may wait for more.
+const GATHER_TURNS: usize = 4;
+
 /// The receiving half of a connection's outgoing queue.
 pub struct Outbox {
     pub(super) data: queue::Receiver<Command>,
     pub(super) control: mpsc::UnboundedReceiver<Command>,
+    /// See [`Outbox::gather`].
+    pub(super) gather_turns: usize,
 }
 
 /// The sending half: bounded in messages and in bytes, plus an unbounded lane for the few
@@ -96,6 +101,16 @@ pub struct OutboxSender {
 }
 
 impl Outbox {
+    /// For a queue that other tasks fill a message at a time (HTTP publishes, one per
+    /// request; the console): a batch waits up to a few turns of the runtime for what they
+    /// are about to queue, so it goes out in one write instead of one write per message.
+    /// A turn that brings nothing ends the batch: a lone message waits one scheduler pass,
+    /// never a timer. Not for a queue its own task fills (the proxy's), where a turn only
+    /// costs.
+    pub fn gather(&mut self) {
+        self.gather_turns = GATHER_TURNS;
+    }
+
     /// Takes the next queued command without waiting, control commands first.
     pub fn try_recv(&mut self) -> Option<Command> {
         self.control
@@ -115,6 +130,7 @@ pub fn outbox(message_limit: usize, byte_limit: usize) -> (OutboxSender, Outbox)
     let outbox = Outbox {
         data: data_rx,
         control: control_rx,
+        gather_turns: 0,
     };
     (sender, outbox)
 }

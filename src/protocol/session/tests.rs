@@ -367,6 +367,7 @@ async fn messages_queued_one_per_turn_go_out_in_one_write() {
     let ours = WebSocketStream::from_raw_socket(ours, Role::Server, None).await;
     let mut peer = WebSocketStream::from_raw_socket(theirs, Role::Client, None).await;
     let (sender, mut outbox) = outbox(16, 1 << 20);
+    outbox.gather();
     let session = tokio::spawn(async move {
         let mut sink = Recorder::default();
         run(ours, &options(), &mut outbox, Vec::new(), &mut sink).await
