@@ -434,6 +434,10 @@ impl EventSink for Relay {
         self.server.printer.flush();
     }
 
+    fn hands_over(&self) -> bool {
+        true
+    }
+
     fn blocked(&self) -> bool {
         !self.pending.is_empty()
     }

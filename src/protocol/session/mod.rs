@@ -58,6 +58,12 @@ pub trait EventSink {
     fn sent(&mut self, _command: &Command) {}
     /// The session is about to wait for more input: a good moment to flush buffered output.
     fn idle(&mut self) {}
+    /// True when what the sink is given goes to another session of the same task (the
+    /// proxy's other leg): a long batch then pauses every [`FLUSH_EVERY`] messages so that
+    /// session can send them on, as an echo's replies go out within its batch.
+    fn hands_over(&self) -> bool {
+        false
+    }
     /// True while what the sink was given cannot all be passed on yet (another client's
     /// queue is full, say): the session then reads nothing more from its peer, so TCP slows
     /// the peer down, but it still sends what is queued for it.
@@ -271,6 +277,21 @@ where
     polled
 }
 
+/// Lets the other futures of this task run, then goes on: woken at once, without the trip
+/// through the I/O driver that `tokio::task::yield_now` makes.
+async fn give_turn() {
+    let mut given = false;
+    poll_fn(|cx| {
+        if given {
+            return Poll::Ready(());
+        }
+        given = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
+
 async fn tick(pinger: &mut Option<Interval>) {
     match pinger {
         Some(interval) => {
@@ -304,6 +325,9 @@ where
             }
             if handled % FLUSH_EVERY == 0 {
                 self.flush().await;
+                if self.sink.hands_over() {
+                    give_turn().await;
+                }
             }
             match poll_fn(|cx| poll_frame(&mut self.ws, &mut self.read_idle, cx)).now_or_never() {
                 Some(next) => item = next,
