@@ -6,8 +6,9 @@
 # `wsx serve --redis` instances. Server peak RSS per subscriber is reported with each.
 #
 # usage: bench/fanout.sh [SUBSCRIBERS] [MESSAGES]      (defaults 1000 and 4000)
-# 4,000 messages keep the steady state in front: at 2,000 the first burst, which wakes every
-# subscriber's dormant session, is a quarter of wsx's run (3.3 M deliveries/s against 4.5 M).
+# 4,000 messages measure the steady state: wsx's run at 2,000 lasts about half a second, and
+# its start (every subscriber's session waking for the first time) weighs on it (3.3-3.5 M
+# deliveries/s against 4.5 M), while websocat slows down as its run goes on (172 k, 128 k).
 # Every server gets the same messages; the slower ones take longer.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
