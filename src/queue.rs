@@ -193,8 +193,8 @@ impl<T: Weighed> Sender<T> {
         if state.receiver_gone {
             return Err(Refused::closed(item));
         }
-        if state.messages + messages > self.shared.message_limit
-            || state.bytes + bytes > self.shared.byte_limit
+        if state.messages.saturating_add(messages) > self.shared.message_limit
+            || state.bytes.saturating_add(bytes) > self.shared.byte_limit
         {
             state.producer_waits |= will_wait;
             return Err(Refused::full(item));
