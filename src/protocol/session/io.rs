@@ -1,6 +1,7 @@
-//! The session's writes: feeding frames (fragmenting large messages), flushing, and the
-//! close's last steps. A write that waits for the socket may keep reading meanwhile, as the
-//! session's [`WhileWriting`] policy says.
+//! The session's I/O: feeding frames (fragmenting large messages), flushing, the close's
+//! last steps, and reading a frame without paying for a read that finds nothing. A write
+//! that waits for the socket may keep reading meanwhile, as the session's [`WhileWriting`]
+//! policy says.
 
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -72,7 +73,7 @@ where
                 && self.stash.is_none()
                 && !self.sink.blocked()
             {
-                match super::poll_frame(&mut self.ws, &mut self.read_idle, cx) {
+                match poll_frame(&mut self.ws, &mut self.read_idle, cx) {
                     Poll::Ready(item) => {
                         if let Received::Final(last) = self.receive(item) {
                             self.stash = Some(last);
@@ -96,4 +97,38 @@ where
         })
         .await;
     }
+}
+
+/// The next frame. Once a read found nothing, the next waits until the transport says data
+/// may be there: tungstenite zeroes its read buffer before every read (see [`ReadReady`]).
+/// A frame read whole leaves the flag clear, since more may be buffered behind it.
+pub(super) fn poll_frame<S>(
+    ws: &mut WebSocketStream<S>,
+    read_idle: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Message, WsError>>>
+where
+    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
+{
+    if *read_idle {
+        ready!(ws.get_ref().poll_read_ready(cx));
+    }
+    let polled = ws.poll_next_unpin(cx);
+    *read_idle = polled.is_pending();
+    polled
+}
+
+/// Lets the other futures of this task run, then goes on: woken at once, without the trip
+/// through the I/O driver that `tokio::task::yield_now` makes.
+pub(super) async fn give_turn() {
+    let mut given = false;
+    poll_fn(|cx| {
+        if given {
+            return Poll::Ready(());
+        }
+        given = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
 }

@@ -7,7 +7,7 @@
 //! echo always precedes the answer to a Close that follows it.
 //!
 //! Here: the loop and the one receive path. `outbox.rs`: the queue the loop sends from.
-//! `io.rs`: feeding, flushing and the close's last steps. `ending.rs`: how a session ends.
+//! `io.rs`: reading a frame, feeding, flushing and the close's last steps. `ending.rs`: how a session ends.
 
 mod ending;
 mod io;
@@ -17,11 +17,10 @@ mod tests;
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{FutureExt, StreamExt};
+use futures_util::FutureExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
@@ -234,7 +233,7 @@ where
             biased;
             Some(command) = outbox.control.recv() => session.command(command).await,
             () = session.sink.ready(), if sink_blocked => Flow::Continue,
-            incoming = poll_fn(|cx| poll_frame(&mut session.ws, &mut session.read_idle, cx)), if !sink_blocked && session.stash.is_none() => session.incoming_batch(incoming).await,
+            incoming = poll_fn(|cx| io::poll_frame(&mut session.ws, &mut session.read_idle, cx)), if !sink_blocked && session.stash.is_none() => session.incoming_batch(incoming).await,
             command = outbox.data.recv(), if outbox_open && session.closing.is_none() => match command {
                 Some(command) => session.command_batch(command, outbox).await,
                 None => {
@@ -256,40 +255,6 @@ where
         session.flush().await;
         session.sink.idle();
     }
-}
-
-/// The next frame. Once a read found nothing, the next waits until the transport says data
-/// may be there: tungstenite zeroes its read buffer before every read (see [`ReadReady`]).
-/// A frame read whole leaves the flag clear, since more may be buffered behind it.
-fn poll_frame<S>(
-    ws: &mut WebSocketStream<S>,
-    read_idle: &mut bool,
-    cx: &mut Context<'_>,
-) -> Poll<Option<Result<Message, WsError>>>
-where
-    S: AsyncRead + AsyncWrite + ReadReady + Unpin,
-{
-    if *read_idle {
-        ready!(ws.get_ref().poll_read_ready(cx));
-    }
-    let polled = ws.poll_next_unpin(cx);
-    *read_idle = polled.is_pending();
-    polled
-}
-
-/// Lets the other futures of this task run, then goes on: woken at once, without the trip
-/// through the I/O driver that `tokio::task::yield_now` makes.
-async fn give_turn() {
-    let mut given = false;
-    poll_fn(|cx| {
-        if given {
-            return Poll::Ready(());
-        }
-        given = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
 }
 
 async fn tick(pinger: &mut Option<Interval>) {
@@ -326,10 +291,11 @@ where
             if handled % FLUSH_EVERY == 0 {
                 self.flush().await;
                 if self.sink.hands_over() {
-                    give_turn().await;
+                    io::give_turn().await;
                 }
             }
-            match poll_fn(|cx| poll_frame(&mut self.ws, &mut self.read_idle, cx)).now_or_never() {
+            match poll_fn(|cx| io::poll_frame(&mut self.ws, &mut self.read_idle, cx)).now_or_never()
+            {
                 Some(next) => item = next,
                 None => break,
             }

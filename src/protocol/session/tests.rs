@@ -2,6 +2,7 @@
 //! end: close ordering, batching, pings, `-n` and the EOF linger, without sockets or timing
 //! luck.
 
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
