@@ -61,4 +61,6 @@ impl ReadReady for BoxedTransport {
 // TLS may hold decrypted bytes that the socket's readiness knows nothing of.
 impl<S> ReadReady for tokio_rustls::client::TlsStream<S> {}
 impl<S> ReadReady for tokio_rustls::server::TlsStream<S> {}
+// The session tests run over an in-memory pipe.
+#[cfg(test)]
 impl ReadReady for tokio::io::DuplexStream {}
