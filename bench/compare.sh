@@ -11,37 +11,17 @@
 # Numbers move a lot between runs on a shared 2-core machine: compare the ratios within one
 # run, not absolute figures across runs.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROUNDS="${1:-3}"
 IDLE="${IDLE:-10000}"
-TOOLS="${BENCH_TOOLS:-$ROOT/target/bench-tools}"
-WORK="$(mktemp -d)"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 
 # --- tools -------------------------------------------------------------------------------
-WEBSOCAT="$(command -v websocat || true)"
-if [ -z "$WEBSOCAT" ]; then
-  WEBSOCAT="$TOOLS/bin/websocat"
-  [ -x "$WEBSOCAT" ] || cargo install --quiet --locked websocat --version 1.14.1 --root "$TOOLS"
-fi
-[ -d tests/peers/node_modules/ws ] || npm ci --prefix tests/peers --no-audit --no-fund --silent
+need_websocat
+need_node_ws
 cargo build --quiet --release --bin wsx --example tcp_echo
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-WSX="$TARGET/release/wsx"
 TCP_ECHO="$TARGET/release/examples/tcp_echo"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-wait_for() { # file pattern -> prints the matching line
-  for _ in $(seq 1 200); do
-    if grep -m1 "$2" "$1" 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- servers -----------------------------------------------------------------------------
 "$WSX" serve 127.0.0.1:0 --echo -q 2> "$WORK/wsx.log" & pids+=($!); WSX_PID=$!
@@ -63,7 +43,6 @@ for url in "$WEBSOCAT_URL" "$WEBSOCAT_BIN_URL"; do
 done
 
 # --- measurements ------------------------------------------------------------------------
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 bench_rate() { # pid url field args... -> "RATE CPU" : messages/s or MB/s from the --jsonl
   # summary, and the server's CPU time per message in microseconds

@@ -11,37 +11,17 @@
 # deliveries/s against 4.5 M), while websocat slows down as its run goes on (172 k, 128 k).
 # Every server gets the same messages; the slower ones take longer.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SUBSCRIBERS="${1:-1000}"
 MESSAGES="${2:-4000}"
 SIZE=100
-TOOLS="${BENCH_TOOLS:-$ROOT/target/bench-tools}"
-WORK="$(mktemp -d)"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-WEBSOCAT="$(command -v websocat || true)"
-if [ -z "$WEBSOCAT" ]; then
-  WEBSOCAT="$TOOLS/bin/websocat"
-  [ -x "$WEBSOCAT" ] || cargo install --quiet --locked websocat --version 1.14.1 --root "$TOOLS"
-fi
-[ -d tests/peers/node_modules/ws ] || npm ci --prefix tests/peers --no-audit --no-fund --silent
+need_websocat
+need_node_ws
 cargo build --quiet --release --bin wsx --example fanout
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-WSX="$TARGET/release/wsx"
 FANOUT="$TARGET/release/examples/fanout"
 
-wait_for() {
-  for _ in $(seq 1 200); do
-    if grep -m1 "$2" "$1" 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
 

@@ -6,31 +6,12 @@
 # usage: bench/proxy.sh [ROUNDS]        (default 3; each figure is the median of ROUNDS)
 # env:   BENCH_TOOLS=dir  where websocat is installed if absent (default target/bench-tools)
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROUNDS="${1:-3}"
-TOOLS="${BENCH_TOOLS:-$ROOT/target/bench-tools}"
-WORK="$(mktemp -d)"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 
-WEBSOCAT="$(command -v websocat || true)"
-if [ -z "$WEBSOCAT" ]; then
-  WEBSOCAT="$TOOLS/bin/websocat"
-  [ -x "$WEBSOCAT" ] || cargo install --quiet --locked websocat --version 1.14.1 --root "$TOOLS"
-fi
+need_websocat
 cargo build --quiet --release --bin wsx
-WSX="${CARGO_TARGET_DIR:-$ROOT/target}/release/wsx"
 
-wait_for() { # file pattern -> the matching line
-  for _ in $(seq 1 200); do
-    if grep -m1 "$2" "$1" 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 "$WSX" serve 127.0.0.1:0 --echo 2> "$WORK/upstream.log" & pids+=($!)
 UPSTREAM="$(wait_for "$WORK/upstream.log" 'listening on' | sed 's/.*listening on //')"
@@ -43,7 +24,6 @@ for port in "$TEXT_PORT" "$BIN_PORT"; do
   for _ in $(seq 1 100); do "$WSX" connect "ws://127.0.0.1:$port/" -q -x ready -n 1 >/dev/null 2>&1 </dev/null && break; sleep 0.05; done
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 measure() { # url field bench-args... -> the field of the summary
   local url=$1 field=$2; shift 2
   "$WSX" bench "$url" "$@" --jsonl -q | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['latency_ms']['p50'] if '$field' == 'p50' else d['$field'])"

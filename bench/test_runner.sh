@@ -11,18 +11,12 @@
 #
 # usage: bench/test_runner.sh [N] [RUNS] [ROUNDS]     (defaults 10000, 50 and 3)
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PAIRS="${1:-10000}"
 RUNS="${2:-50}"
 ROUNDS="${3:-3}"
-WORK="$(mktemp -d)"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 
 cargo build --quiet --release --bin wsx
-WSX="${CARGO_TARGET_DIR:-$ROOT/target}/release/wsx"
 PYTHON="$ROOT/target/peers-venv/bin/python3"
 if [ ! -x "$PYTHON" ]; then
   python3 -m venv "$ROOT/target/peers-venv"
@@ -60,7 +54,6 @@ async def main(url, pairs):
 
 asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 PY
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 wsx_rates="" python_rates="" bench_rates=""
 for _ in $(seq 1 "$ROUNDS"); do
   start=$(now); "$WSX" test "$WORK/pairs.wsx" -q > /dev/null; end=$(now)
