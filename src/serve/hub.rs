@@ -4,7 +4,7 @@
 //! whose queue is still full after [`STALL_LIMIT`] is not reading: it is closed with 1008
 //! instead of being buffered without bound, and the others carry on.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -25,9 +25,24 @@ struct Client {
     channel: String,
     /// `proxy`: the client's upstream connection, for `/upstream ID TEXT`.
     upstream: Option<OutboxSender>,
+    member: Member,
+}
+
+/// What delivering to a client takes, kept under its channel as well, so a publish walks
+/// only that channel's clients.
+#[derive(Clone)]
+struct Member {
     outbox: OutboxSender,
     /// Set once the client was dropped for not reading: nothing more waits for it.
     overflowed: Arc<AtomicBool>,
+}
+
+/// Every client by id, and each channel's clients by id (ids count up, so both iterate in
+/// the order clients connected).
+#[derive(Default)]
+struct Registry {
+    clients: BTreeMap<u64, Client>,
+    channels: HashMap<String, BTreeMap<u64, Member>>,
 }
 
 /// A delivery that found its client's queue full.
@@ -105,7 +120,7 @@ pub struct ClientInfo {
 }
 
 pub struct Hub {
-    clients: Mutex<BTreeMap<u64, Client>>,
+    registry: Mutex<Registry>,
     next_id: AtomicU64,
     /// Woken whenever a client registers.
     join: tokio::sync::Notify,
@@ -114,31 +129,41 @@ pub struct Hub {
 impl Hub {
     pub fn new() -> Self {
         Hub {
-            clients: Mutex::new(BTreeMap::new()),
+            registry: Mutex::new(Registry::default()),
             next_id: AtomicU64::new(1),
             join: tokio::sync::Notify::new(),
         }
     }
 
-    fn clients(&self) -> MutexGuard<'_, BTreeMap<u64, Client>> {
-        self.clients.lock().unwrap_or_else(PoisonError::into_inner)
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Adds an upgraded client; ids count up from 1 and are never reused.
     pub fn register(&self, addr: String, path: String, outbox: OutboxSender) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let channel = channel_of(&path).to_string();
-        self.clients().insert(
+        let member = Member {
+            outbox,
+            overflowed: Arc::new(AtomicBool::new(false)),
+        };
+        let mut registry = self.registry();
+        registry
+            .channels
+            .entry(channel.clone())
+            .or_default()
+            .insert(id, member.clone());
+        registry.clients.insert(
             id,
             Client {
                 addr,
                 path,
                 channel,
                 upstream: None,
-                outbox,
-                overflowed: Arc::new(AtomicBool::new(false)),
+                member,
             },
         );
+        drop(registry);
         self.join.notify_waiters();
         id
     }
@@ -151,26 +176,38 @@ impl Hub {
 
     /// `proxy`: where `/upstream ID TEXT` goes for this client.
     pub fn set_upstream(&self, id: u64, upstream: OutboxSender) {
-        if let Some(client) = self.clients().get_mut(&id) {
+        if let Some(client) = self.registry().clients.get_mut(&id) {
             client.upstream = Some(upstream);
         }
     }
 
     /// Queues a command on a client's upstream connection; false when there is none.
     pub fn send_upstream(&self, id: u64, command: Command) -> bool {
-        let clients = self.clients();
-        let Some(upstream) = clients.get(&id).and_then(|client| client.upstream.as_ref()) else {
+        let registry = self.registry();
+        let Some(upstream) =
+            (registry.clients.get(&id)).and_then(|client| client.upstream.as_ref())
+        else {
             return false;
         };
         upstream.try_send(command).is_ok()
     }
 
     pub fn unregister(&self, id: u64) {
-        self.clients().remove(&id);
+        let mut registry = self.registry();
+        let Some(client) = registry.clients.remove(&id) else {
+            return;
+        };
+        if let Some(members) = registry.channels.get_mut(&client.channel) {
+            members.remove(&id);
+            if members.is_empty() {
+                registry.channels.remove(&client.channel);
+            }
+        }
     }
 
     pub fn list(&self) -> Vec<ClientInfo> {
-        self.clients()
+        self.registry()
+            .clients
             .iter()
             .map(|(id, client)| ClientInfo {
                 id: *id,
@@ -184,21 +221,21 @@ impl Hub {
     /// Queues a command for one client, or adds it to `pending` when the client's queue is
     /// full. False when there is no such client.
     pub fn send_to(&self, id: u64, command: Command, pending: &mut Pending) -> bool {
-        let clients = self.clients();
-        let Some(client) = clients.get(&id) else {
+        let registry = self.registry();
+        let Some(client) = registry.clients.get(&id) else {
             return false;
         };
-        deliver(id, client, command, pending);
+        deliver(id, &client.member, command, pending);
         true
     }
 
     /// As `send_to`, for every client except `except`; returns how many it went to.
     pub fn send_all(&self, except: Option<u64>, command: &Command, pending: &mut Pending) -> usize {
-        let clients = self.clients();
+        let registry = self.registry();
         let mut sent = 0;
-        for (id, client) in clients.iter() {
+        for (id, client) in &registry.clients {
             if Some(*id) != except {
-                deliver(*id, client, command.clone(), pending);
+                deliver(*id, &client.member, command.clone(), pending);
                 sent += 1;
             }
         }
@@ -208,38 +245,39 @@ impl Hub {
     /// Relays what a client sent (a message, or a burst of them) to everyone else on its
     /// channel (payload bytes are shared, not copied).
     pub fn broadcast(&self, from: u64, command: Command, pending: &mut Pending) {
-        let clients = self.clients();
-        let Some(channel) = clients.get(&from).map(|client| client.channel.as_str()) else {
+        let registry = self.registry();
+        let Some(members) =
+            (registry.clients.get(&from)).and_then(|client| registry.channels.get(&client.channel))
+        else {
             return;
         };
-        for (id, client) in clients.iter() {
-            if *id != from && client.channel == channel {
-                deliver(*id, client, command.clone(), pending);
+        for (id, member) in members {
+            if *id != from {
+                deliver(*id, member, command.clone(), pending);
             }
         }
     }
 
     /// An HTTP publish: to every client of `channel`; returns how many.
     pub fn publish(&self, channel: &str, payload: &Payload, pending: &mut Pending) -> usize {
-        let clients = self.clients();
+        let registry = self.registry();
+        let Some(members) = registry.channels.get(channel) else {
+            return 0;
+        };
         let command = Command::Send(payload.clone());
-        let mut delivered = 0;
-        for (id, client) in clients.iter() {
-            if client.channel == channel {
-                deliver(*id, client, command.clone(), pending);
-                delivered += 1;
-            }
+        for (id, member) in members {
+            deliver(*id, member, command.clone(), pending);
         }
-        delivered
+        members.len()
     }
 
     /// Starts the close handshake with one client, ahead of anything it has queued.
     pub fn close(&self, id: u64, code: u16, reason: &str) -> bool {
-        let clients = self.clients();
-        let Some(client) = clients.get(&id) else {
+        let registry = self.registry();
+        let Some(client) = registry.clients.get(&id) else {
             return false;
         };
-        let _ = client.outbox.control(Command::Close {
+        let _ = client.member.outbox.control(Command::Close {
             code,
             reason: reason.to_string(),
         });
@@ -247,8 +285,8 @@ impl Hub {
     }
 
     pub fn close_all(&self, code: u16, reason: &str) {
-        for client in self.clients().values() {
-            let _ = client.outbox.control(Command::Close {
+        for client in self.registry().clients.values() {
+            let _ = client.member.outbox.control(Command::Close {
                 code,
                 reason: reason.to_string(),
             });
@@ -261,20 +299,73 @@ pub fn channel_of(path: &str) -> &str {
     path.split('?').next().unwrap_or("/")
 }
 
-fn deliver(id: u64, client: &Client, command: Command, pending: &mut Pending) {
-    if client.overflowed.load(Ordering::Relaxed) {
+fn deliver(id: u64, member: &Member, command: Command, pending: &mut Pending) {
+    if member.overflowed.load(Ordering::Relaxed) {
         return;
     }
     if let Err(Refused {
         error: QueueError::Full,
         item: command,
-    }) = client.outbox.try_send(command)
+    }) = member.outbox.try_send(command)
     {
         pending.push(Blocked {
             id,
-            outbox: client.outbox.clone(),
-            overflowed: client.overflowed.clone(),
+            outbox: member.outbox.clone(),
+            overflowed: member.overflowed.clone(),
             command,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::session::{Outbox, outbox};
+
+    fn join(hub: &Hub, path: &str) -> (u64, Outbox) {
+        let (sender, outbox) = outbox(16, 1 << 20);
+        (
+            hub.register("127.0.0.1:1".into(), path.into(), sender),
+            outbox,
+        )
+    }
+
+    fn texts(outbox: &mut Outbox) -> Vec<String> {
+        std::iter::from_fn(|| outbox.try_recv())
+            .map(|command| match command {
+                Command::Send(Payload::Text(text)) => text.to_string(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_channel_reaches_only_its_own_clients() {
+        let hub = Hub::new();
+        let (a1, mut a1_box) = join(&hub, "/a?x=1");
+        let (_, mut a2_box) = join(&hub, "/a");
+        let (_, mut b_box) = join(&hub, "/b");
+        let mut pending = Pending::default();
+
+        assert_eq!(hub.publish("/a", &Payload::text("p"), &mut pending), 2);
+        hub.broadcast(a1, Command::Send(Payload::text("from a1")), &mut pending);
+        assert_eq!(texts(&mut a1_box), ["p"]);
+        assert_eq!(texts(&mut a2_box), ["p", "from a1"]);
+        assert!(texts(&mut b_box).is_empty());
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn a_channel_whose_clients_left_reaches_no_one() {
+        let hub = Hub::new();
+        let (first, _first_box) = join(&hub, "/a");
+        let (second, _second_box) = join(&hub, "/a");
+        let mut pending = Pending::default();
+        hub.unregister(first);
+        assert_eq!(hub.publish("/a", &Payload::text("p"), &mut pending), 1);
+        hub.unregister(second);
+        assert_eq!(hub.publish("/a", &Payload::text("p"), &mut pending), 0);
+        assert!(hub.registry().channels.is_empty());
+        assert!(hub.list().is_empty());
     }
 }
