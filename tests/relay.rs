@@ -346,3 +346,132 @@ fn an_upstream_flood_toward_a_client_that_does_not_read_stays_bounded() {
     }
     assert!(peak < 128 << 20, "proxy RSS reached {} MiB", peak >> 20);
 }
+
+/// Waits until the proxy has written `client-ID.wsx` up to a line containing `until`.
+fn recording(dir: &std::path::Path, id: u32, until: &str) -> (String, String) {
+    let file = dir.join(format!("client-{id}.wsx"));
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Ok(recorded) = std::fs::read_to_string(&file)
+            && recorded.contains(until)
+        {
+            return (file.display().to_string(), recorded);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no recording at {}",
+            file.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_session_the_upstream_ends_is_recorded_so_that_it_replays() {
+    let upstream = PeerServer::echo(Peer::Node);
+    let dir = scratch_dir().join("recorded");
+    let mut proxy = Proxy::start(&upstream.url, &["--record", &dir.display().to_string()]);
+    let output = run(
+        &[
+            "connect",
+            &proxy.url,
+            "-x",
+            "hi",
+            "-x",
+            "close-with 4002 gone",
+            "-q",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    proxy.stderr.wait_for("closed");
+    let (file, recorded) = recording(&dir, 1, "expect close 4002");
+    // The upstream's Close is expected, never made by the replay as well.
+    let steps: Vec<&str> = recorded
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .skip(1)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "send hi",
+            "send close-with 4002 gone",
+            "expect hi",
+            "expect close 4002"
+        ],
+        "{recorded}"
+    );
+    let replay = run(&["test", &file], b"");
+    assert!(
+        replay.status.success(),
+        "{}\n{recorded}",
+        text(&replay.stdout)
+    );
+}
+
+#[test]
+fn a_client_close_is_recorded_once() {
+    let upstream = Server::start(&["--echo"]);
+    let dir = scratch_dir().join("recorded");
+    let mut proxy = Proxy::start(&upstream.url, &["--record", &dir.display().to_string()]);
+    let output = run(&["connect", &proxy.url, "-q"], b"one\n");
+    assert!(output.status.success(), "{output:?}");
+    proxy.stderr.wait_for("closed");
+    let (file, recorded) = recording(&dir, 1, "close 1000");
+    assert_eq!(recorded.matches("close").count(), 1, "{recorded}");
+    assert!(run(&["test", &file], b"").status.success(), "{recorded}");
+}
+
+#[test]
+fn dropped_messages_are_recorded_as_comments_and_not_replayed() {
+    let upstream = Server::start(&["--echo"]);
+    let dir = scratch_dir().join("recorded");
+    let mut proxy = Proxy::start(
+        &upstream.url,
+        &["--drop", "~^secret", "--record", &dir.display().to_string()],
+    );
+    let output = run(&["connect", &proxy.url, "-q"], b"a\nsecret1\nb\n");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(text(&output.stdout), "a\nb\n");
+    proxy.stderr.wait_for("closed");
+    let (file, recorded) = recording(&dir, 1, "close 1000");
+    assert!(
+        recorded.contains("# dropped by --drop: send secret1\n"),
+        "{recorded}"
+    );
+    assert!(!recorded.contains("\nsend secret1"), "{recorded}");
+    let replay = run(&["test", &file], b"");
+    assert!(
+        replay.status.success(),
+        "{}\n{recorded}",
+        text(&replay.stdout)
+    );
+}
+
+#[test]
+fn a_close_without_a_code_crosses_as_one() {
+    let mut upstream = PeerServer::echo(Peer::Node);
+    let proxy = Proxy::start(&upstream.url, &[]);
+    // From the upstream: the client sees no code, as it would directly.
+    let output = run(&["connect", &proxy.url, "-x", "close-with", "--jsonl"], b"");
+    assert!(output.status.success(), "{output:?}");
+    let close = text(&output.stdout)
+        .lines()
+        .map(event)
+        .find(|event| event["event"] == "close")
+        .expect("a close event");
+    assert_eq!(close["code"], Value::Null, "{close}");
+    assert_eq!(close["by"], "peer", "{close}");
+    // From the client: the upstream sees no code either (Node reports it as 1005).
+    let mut ws = peers::ws_client(&proxy.url);
+    ws.close(None).unwrap();
+    while ws.read().is_ok() {}
+    let mut codes = Vec::new();
+    while codes.len() < 2 {
+        let line = upstream.stdout.wait_for("\"close\"");
+        codes.push(event(&line)["code"].clone());
+        upstream.stdout.seen.clear();
+    }
+    assert_eq!(codes[1], 1005, "{codes:?}");
+}

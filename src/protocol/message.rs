@@ -203,11 +203,21 @@ pub fn close_code_name(code: u16) -> &'static str {
     }
 }
 
-pub(crate) fn close_frame(code: u16, reason: &str) -> CloseFrame {
-    CloseFrame {
+/// How a Close without a status code is reported (RFC 6455 §7.1.5). Never sent as a code:
+/// a `Command::Close` with it sends a Close with no body, as a relay passing one on must.
+pub const NO_STATUS: u16 = 1005;
+
+/// The Close frame's body for a code wsx sends: none for [`NO_STATUS`].
+pub(crate) fn close_frame(code: u16, reason: &str) -> Option<CloseFrame> {
+    (code != NO_STATUS).then(|| CloseFrame {
         code: CloseCode::from(code),
         reason: Utf8Bytes::from(reason.to_string()),
-    }
+    })
+}
+
+/// A code wsx sent, as events report it: [`NO_STATUS`] is no code at all.
+pub(crate) fn sent_code(code: u16) -> Option<u16> {
+    (code != NO_STATUS).then_some(code)
 }
 
 pub(crate) fn from_close_frame(frame: Option<&CloseFrame>) -> (Option<u16>, String) {

@@ -318,23 +318,39 @@ impl Relay {
         }
     }
 
+    fn recorder(&self) -> Option<std::sync::MutexGuard<'_, Recorder>> {
+        self.recorder.as_ref()?.lock().ok()
+    }
+
+    /// What the replay expects, and the client's own close, which the replay makes. What
+    /// the client sends is recorded in [`Relay::message`], once it is known to cross.
     fn record(&self, event: &Event) {
-        let Some(recorder) = &self.recorder else {
-            return;
-        };
-        let Ok(mut recorder) = recorder.lock() else {
+        let Some(mut recorder) = self.recorder() else {
             return;
         };
         match (event, self.from_upstream) {
-            (Event::Message(payload), false) => recorder.sent(&Command::Send(payload.clone())),
             (Event::Message(_), true) => recorder.received(event),
-            // The client's close is the one the replay makes; the upstream's, one it expects.
-            (Event::Close { code, reason, .. }, false) => recorder.received(&Event::Close {
+            (Event::Close { by: Side::Peer, .. }, true) => recorder.received(event),
+            // A client that vanished makes no close to replay.
+            (
+                Event::Close {
+                    code: Some(1006), ..
+                },
+                false,
+            ) => {}
+            (
+                Event::Close {
+                    code,
+                    reason,
+                    by: Side::Peer,
+                },
+                false,
+            ) => recorder.received(&Event::Close {
                 code: *code,
                 reason: reason.clone(),
                 by: Side::Local,
             }),
-            (Event::Close { .. }, true) => recorder.received(event),
+            // Closes this side answered were started on the other side, and recorded there.
             _ => {}
         }
     }
@@ -360,7 +376,18 @@ impl Relay {
                 self.id,
                 &format!("dropped {}: {shown} (--drop)", self.direction()),
             );
+            // The upstream never saw it, so the replay does not send it.
+            if !self.from_upstream
+                && let Some(mut recorder) = self.recorder()
+            {
+                recorder.comment(&format!("dropped by --drop: send {shown}"));
+            }
             return;
+        }
+        if !self.from_upstream
+            && let Some(mut recorder) = self.recorder()
+        {
+            recorder.sent(&Command::Send(payload.clone()));
         }
         self.pass(Command::Send(payload));
         let passed = self.disturbances.passed.fetch_add(1, Ordering::Relaxed) + 1;
@@ -402,6 +429,11 @@ impl EventSink for Relay {
                                 reason: reason.clone(),
                             }
                         }
+                        // A Close without a code crosses as one.
+                        None => Command::Close {
+                            code: crate::protocol::message::NO_STATUS,
+                            reason: String::new(),
+                        },
                         _ => Command::normal_close(),
                     };
                     if self.pending.is_empty() && self.delayed.is_none() {

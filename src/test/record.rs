@@ -101,6 +101,11 @@ impl Recorder {
         self.write(&line);
     }
 
+    /// A line the replay skips, saying what happened.
+    pub fn comment(&mut self, text: &str) {
+        self.write(&format!("# {text}"));
+    }
+
     fn write(&mut self, text: &str) {
         // Flushed at once: a session may end with Ctrl-C at any moment.
         let _ = writeln!(self.file, "{text}").and_then(|()| self.file.flush());

@@ -1,7 +1,8 @@
 // Node `ws` echo server for wsx's interop tests (tests/interop.rs): a third-party peer.
 // Listens on 127.0.0.1, port 0, and prints `listening on ws://127.0.0.1:PORT` on stdout.
 // Echoes every message with its type (text/binary); picks the first subprotocol the client
-// offers; the text `close-with <code> <reason>` makes it close with that code and reason.
+// offers; the text `close-with <code> <reason>` makes it close with that code and reason,
+// a bare `close-with` with a Close that has no code.
 // Logs each connection (path, headers, subprotocol) and each close as a JSON line on stdout.
 'use strict';
 const { WebSocketServer } = require('ws');
@@ -22,9 +23,10 @@ server.on('listening', () => {
 server.on('connection', (ws, request) => {
   log({ event: 'connection', path: request.url, headers: request.headers, subprotocol: ws.protocol || null });
   ws.on('message', (data, isBinary) => {
-    const command = isBinary ? null : /^close-with (\d+) ?(.*)$/s.exec(data.toString());
+    const command = isBinary ? null : /^close-with(?: (\d+) ?(.*))?$/s.exec(data.toString());
     if (command) {
-      ws.close(Number(command[1]), command[2]);
+      if (command[1] === undefined) ws.close();
+      else ws.close(Number(command[1]), command[2]);
     } else {
       ws.send(data, { binary: isBinary });
     }

@@ -8,7 +8,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use super::{EventSink, Flow, Session, Stashed};
 use crate::protocol::ReadReady;
-use crate::protocol::message::{Event, Limit, Side, Violation, close_frame, from_close_frame};
+use crate::protocol::message::{
+    Event, Limit, Side, Violation, close_frame, from_close_frame, sent_code,
+};
 
 /// How a session ended; decides the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +68,7 @@ where
             }
             Some((code, reason, _)) => {
                 self.sink.event(Event::Close {
-                    code: Some(code),
+                    code: sent_code(code),
                     reason,
                     by: Side::Local,
                 });
@@ -96,7 +98,7 @@ where
             .map(|(code, reason, _)| (code, reason))
             .unzip();
         self.sink.event(Event::Close {
-            code,
+            code: code.and_then(sent_code),
             reason: reason.unwrap_or_default(),
             by: Side::Local,
         });
@@ -138,7 +140,7 @@ where
         let reason = crate::protocol::message::close_code_name(code);
         let _ = tokio::time::timeout(
             self.options.close_timeout,
-            self.ws.close(Some(close_frame(code, reason))),
+            self.ws.close(close_frame(code, reason)),
         )
         .await;
         self.sink.event(Event::Close {
@@ -154,7 +156,7 @@ where
             // We had sent our Close; a peer that drops TCP instead of answering still ends
             // the session we asked to end.
             self.sink.event(Event::Close {
-                code: Some(code),
+                code: sent_code(code),
                 reason,
                 by: Side::Local,
             });

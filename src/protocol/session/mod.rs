@@ -473,7 +473,7 @@ where
                 }
                 // Queued like any message and flushed by the loop, which keeps reading meanwhile.
                 let sent = self
-                    .feed(Message::Close(Some(close_frame(code, &reason))))
+                    .feed(Message::Close(close_frame(code, &reason)))
                     .await
                     .is_ok();
                 self.unflushed = true;
