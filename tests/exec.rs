@@ -115,11 +115,16 @@ fn a_burst_larger_than_the_queue_reaches_the_program_whole() {
 fn jsonl_logs_the_exchange() {
     let mut server = exec_server(&["--jsonl"], &["cat"]);
     let mut log = server.stdout_lines();
-    let output = run(&["connect", &server.url, "-n", "1", "-w", "30"], b"hi\n");
+    let url = format!("{}/room?x=1", server.url);
+    let output = run(&["connect", &url, "-n", "1", "-w", "30"], b"hi\n");
     assert_eq!(text(&output.stdout), "hi\n");
     let message: Value = serde_json::from_str(&log.wait_for("\"message\"")).unwrap();
     assert_eq!(message["client"], 1);
     assert_eq!(message["data"], "hi");
+    // Every event names the channel, as in the other serve modes.
+    assert_eq!(message["channel"], "/room", "{message}");
+    let close: Value = serde_json::from_str(&log.wait_for("\"close\"")).unwrap();
+    assert_eq!(close["channel"], "/room", "{close}");
 }
 
 #[test]

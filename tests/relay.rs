@@ -475,3 +475,24 @@ fn a_close_without_a_code_crosses_as_one() {
     }
     assert_eq!(codes[1], 1005, "{codes:?}");
 }
+
+#[test]
+fn a_record_path_that_is_a_file_is_refused_at_start() {
+    let file = scratch_dir().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let output = run(
+        &[
+            "proxy",
+            "127.0.0.1:0",
+            "ws://127.0.0.1:9/",
+            "--record",
+            &file.display().to_string(),
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        text(&output.stderr).contains("not a directory"),
+        "{output:?}"
+    );
+}

@@ -274,6 +274,8 @@ fn parse_errors_exit_2_before_anything_runs() {
     );
     assert!(stderr.contains("2 | expect json {\"a\": }"), "{stderr}");
     assert!(stderr.contains('^'), "{stderr}");
+    // The caret line ends like every other line: the next error or prompt starts anew.
+    assert!(stderr.ends_with("^\n"), "{stderr:?}");
 }
 
 #[test]
@@ -587,5 +589,22 @@ fn a_server_script_with_a_connect_step_is_a_usage_error() {
     assert!(
         stderr.starts_with(&format!("{}:1:1: a server script", mock.display())),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_junit_path_that_cannot_be_written_is_refused_before_anything_runs() {
+    let server = Server::start(&["--echo"]);
+    let file = test_file(
+        "ok.wsx",
+        &format!("connect {}\nsend hi\nexpect hi\n", server.url),
+    );
+    let dir = scratch_dir().display().to_string();
+    let output = wsx_test(&[&file], &["--junit", &dir]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(text(&output.stdout), "", "nothing ran");
+    assert!(
+        text(&output.stderr).contains("is a directory"),
+        "{output:?}"
     );
 }

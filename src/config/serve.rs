@@ -298,8 +298,12 @@ impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
             .iter()
             .map(|pattern| {
                 let pattern = pattern.strip_prefix('~').unwrap_or(pattern).trim_start();
-                regex::Regex::new(pattern)
-                    .map_err(|error| Error::Usage(format!("--drop: invalid regex: {error}")))
+                regex::Regex::new(pattern).map_err(|error| {
+                    Error::Usage(format!(
+                        "--drop: invalid regex: {}",
+                        crate::test::matcher::regex_reason(&error)
+                    ))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         at_least_one("--disconnect-after", args.disconnect_after)?;
@@ -309,6 +313,18 @@ impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
         )?;
         let connect_timeout = client.connect_timeout;
         let upstream_url = client.request.url.to_string();
+        // Made now, so that a path that cannot be a directory fails at start, not per client.
+        if let Some(dir) = &args.record {
+            if dir.exists() && !dir.is_dir() {
+                return Err(Error::Usage(format!(
+                    "--record DIR: {} is a file, not a directory",
+                    dir.display()
+                )));
+            }
+            std::fs::create_dir_all(dir).map_err(|error| {
+                Error::io(format!("--record DIR: cannot use {}", dir.display()), error)
+            })?;
+        }
         let settings = ProxySettings {
             client,
             upstream_url,

@@ -78,7 +78,7 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
         Role::Exec(command) => {
             Box::pin(exec::serve(
                 server.clone(),
-                id,
+                (id, channel),
                 ws,
                 &mut outbox,
                 sender,
@@ -101,7 +101,7 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
         Role::Script(script) => {
             Box::pin(run_script(
                 server.clone(),
-                id,
+                (id, channel),
                 ws,
                 &mut outbox,
                 sender,
@@ -401,7 +401,7 @@ const SCRIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// the log, and a failing script closes its client (only) with 1008 naming the line.
 async fn run_script(
     server: Arc<Server>,
-    id: u64,
+    (id, channel): (u64, String),
     ws: Upgraded<BoxedTransport>,
     outbox: &mut session::Outbox,
     sender: crate::protocol::OutboxSender,
@@ -441,6 +441,7 @@ async fn run_script(
     let mut sink = ScriptSink {
         server: server.clone(),
         id,
+        channel,
         forward: &mut forward,
     };
     // A script that sends first wakes the session through the outbox.
@@ -452,13 +453,14 @@ async fn run_script(
 struct ScriptSink<'a, F: FnMut(&Event)> {
     server: Arc<Server>,
     id: u64,
+    channel: String,
     forward: &'a mut F,
 }
 
 impl<F: FnMut(&Event)> EventSink for ScriptSink<'_, F> {
     fn event(&mut self, event: Event) {
         (self.forward)(&event);
-        self.server.report(self.id, &event);
+        self.server.report(self.id, &self.channel, &event);
     }
 
     fn idle(&mut self) {
@@ -506,7 +508,7 @@ impl EventSink for ServeSink {
             }
             self.server.share(&self.channel, payload);
         }
-        self.server.report_in(self.id, Some(&self.channel), &event);
+        self.server.report(self.id, &self.channel, &event);
     }
 
     fn idle(&mut self) {

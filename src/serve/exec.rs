@@ -96,7 +96,7 @@ fn header_variable(name: &str) -> String {
 /// place under `--max-connections` is given back only once its child is gone.
 pub async fn serve(
     server: Arc<Server>,
-    id: u64,
+    (id, channel): (u64, String),
     ws: Upgraded<BoxedTransport>,
     outbox: &mut Outbox,
     sender: OutboxSender,
@@ -111,6 +111,7 @@ pub async fn serve(
     let mut sink = ExecSink {
         server: server.clone(),
         id,
+        channel,
         stdin: stdin_queue,
         outbox: sender.clone(),
         refused: false,
@@ -325,6 +326,8 @@ async fn forward_stderr(stderr: ChildStderr, printer: Arc<Printer>, id: u64) {
 struct ExecSink {
     server: Arc<Server>,
     id: u64,
+    /// For `--jsonl`, as every serve mode reports it.
+    channel: String,
     stdin: queue::Sender<Vec<u8>>,
     outbox: OutboxSender,
     /// Set once the client has been told to go: nothing more reaches the child.
@@ -396,7 +399,7 @@ impl EventSink for ExecSink {
         if let Event::Message(payload) = &event {
             self.forward(payload);
         }
-        self.server.report(self.id, &event);
+        self.server.report(self.id, &self.channel, &event);
     }
 
     fn idle(&mut self) {

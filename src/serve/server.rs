@@ -59,18 +59,13 @@ impl Server {
         seen <= limit
     }
 
-    /// Reports a client's event: counted for `-n` when it is a message, then printed (past
-    /// the count, messages are neither).
-    pub(super) fn report(&self, id: u64, event: &Event) {
-        self.report_in(id, None, event);
-    }
-
-    /// As `report`, naming the client's channel in `--jsonl`.
-    pub(super) fn report_in(&self, id: u64, channel: Option<&str>, event: &Event) {
+    /// Reports a client's event, naming its channel in `--jsonl`: counted for `-n` when it
+    /// is a message, then printed (past the count, messages are neither).
+    pub(super) fn report(&self, id: u64, channel: &str, event: &Event) {
         if matches!(event, Event::Message(_)) && !self.count_message() {
             return;
         }
-        self.printer.event_on(Some(id), channel, event);
+        self.printer.event_on(Some(id), Some(channel), event);
     }
 
     /// Passes a message delivered on `channel` here to the other instances (`--redis`).

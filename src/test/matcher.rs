@@ -79,7 +79,10 @@ impl Matcher {
             "ping" => Ok(Matcher::Ping((!rest.is_empty()).then(|| rest.to_string()))),
             "pong" => Ok(Matcher::Pong((!rest.is_empty()).then(|| rest.to_string()))),
             "silence" => crate::cli::parse_duration(rest).map(Matcher::Silence),
-            path if path.starts_with('$') => parse_path(path, rest),
+            _ if text.starts_with('$') => {
+                let (path, rest) = split_path(text);
+                parse_path(path, rest)
+            }
             _ => Ok(Matcher::Text(text.to_string())),
         }
     }
@@ -166,6 +169,33 @@ fn split_word(text: &str) -> (&str, &str) {
     }
 }
 
+/// A JSONPath and what follows it: the path ends at the first blank outside brackets,
+/// parentheses and quotes, so `$.a['b c']` and `$..x[?@.price > 10]` stay whole (RFC 9535
+/// allows blanks there).
+fn split_path(text: &str) -> (&str, &str) {
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut escaped = false;
+    for (at, c) in text.char_indices() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '[' | '(' => depth += 1,
+                ']' | ')' => depth = depth.saturating_sub(1),
+                c if c.is_whitespace() && depth == 0 => {
+                    return (&text[..at], text[at..].trim_start());
+                }
+                _ => {}
+            },
+        }
+    }
+    (text, "")
+}
+
 fn first_line(text: &str) -> String {
     text.lines()
         .rfind(|line| line.starts_with("error:"))
@@ -180,8 +210,12 @@ pub fn regex(text: &str) -> Result<Regex, String> {
         Ok(unquoted) if text.starts_with('"') => unquoted,
         _ => text.to_string(),
     };
-    Regex::new(&pattern)
-        .map_err(|error| format!("invalid regex: {}", first_line(&error.to_string())))
+    Regex::new(&pattern).map_err(|error| format!("invalid regex: {}", regex_reason(&error)))
+}
+
+/// The regex crate's error in one line: its last `error:` line, without the drawing.
+pub fn regex_reason(error: &regex::Error) -> String {
+    first_line(&error.to_string())
 }
 
 fn parse_json(text: &str) -> Result<Value, String> {
@@ -301,6 +335,21 @@ mod tests {
         assert!(matches("~ wor", &text("hello world")));
         assert!(!matches("~ ^wor", &text("hello world")));
         assert!(Matcher::parse("~ (unclosed").is_err());
+    }
+
+    #[test]
+    fn json_paths_keep_their_blanks_inside_brackets_and_quotes() {
+        let message = text(r#"{"a":{"b c":1},"book":[{"price":8},{"price":22,"t":"x y]"}]}"#);
+        assert!(matches("$.a['b c'] == 1", &message));
+        assert!(matches("$..book[?@.price > 10].price == 22", &message));
+        assert!(matches(r#"$.book[?@.t == 'x y]'].price == 22"#, &message));
+        assert!(matches(r#"$.book[?@.t == "x y]"] exists"#, &message));
+        assert!(!matches("$..book[?@.price > 30] exists", &message));
+        assert_eq!(split_path("$.a  == 1"), ("$.a", "== 1"));
+        assert_eq!(
+            split_path(r"$['it\'s here'] exists"),
+            (r"$['it\'s here']", "exists")
+        );
     }
 
     #[test]

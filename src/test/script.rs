@@ -120,7 +120,7 @@ impl ParseError {
         );
         let shown = Renderer::plain().render(&[snippet]);
         format!(
-            "{}:{}:{}: {}\n{shown}",
+            "{}:{}:{}: {}\n{shown}\n",
             self.path, self.line, self.column, self.message
         )
     }
