@@ -31,6 +31,17 @@ fn http_404_instead_of_101() {
 }
 
 #[test]
+fn a_long_refusal_body_is_cut_with_an_ellipsis() {
+    let body: &'static str = "word ".repeat(100).leak();
+    let addr = peers::spawn_http_status_server("403 Forbidden", body);
+    let output = run(&["connect", &format!("ws://{addr}/")], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.trim_end().ends_with("word…"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
 fn verbose_shows_the_refused_response_headers() {
     let addr = peers::spawn_http_status_server("403 Forbidden", "");
     let output = run(
@@ -236,6 +247,17 @@ fn bad_usage_exits_two() {
         (
             &["bench", "ws://127.0.0.1:9/", "-n", "10", "--warmup", "10"],
             "nothing to measure",
+        ),
+        // A port alone is not a URL (it would be the IPv4 address 0.0.35.40).
+        (&["connect", "9000"], "ws://127.0.0.1:9000"),
+        (&["proxy", "9000"], "is not a URL"),
+        (
+            &["proxy", "127.0.0.1:0", "ws://127.0.0.1:9/", "-o", "*"],
+            "--allow-origin",
+        ),
+        (
+            &["connect", "ws://127.0.0.1:9/", "-w", "abc"],
+            "not a number of seconds",
         ),
     ] {
         let output = run(args, b"");

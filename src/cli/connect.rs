@@ -26,11 +26,11 @@ pub struct CommonArgs {
     pub count: Option<u64>,
 
     /// After input ends, keep receiving this long before closing
-    #[arg(short, long, value_name = "SECS")]
+    #[arg(short, long, value_name = "SECS", value_parser = super::parse_seconds)]
     pub wait: Option<f64>,
 
     /// Send a ping every SECS and report missing pongs
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = super::parse_seconds)]
     pub ping_interval: Option<f64>,
 
     /// Print ping and pong frames

@@ -206,6 +206,16 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .map_err(|_| format!("'{text}' is not a duration (try 500ms, 2s or 1m)"))
 }
 
+/// A number of seconds (`2`, `0.5`), said as one where clap would say "invalid float".
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() => Ok(seconds),
+        _ => Err(format!(
+            "'{text}' is not a number of seconds (try 2 or 0.5)"
+        )),
+    }
+}
+
 /// Parses `1048576`, `64KiB`, `16MiB`, `1GiB` (also `k`, `M`, `G`, `KB`...: all binary).
 pub fn parse_size(text: &str) -> Result<usize, String> {
     let text = text.trim();

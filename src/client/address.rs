@@ -9,6 +9,13 @@ use crate::error::{Error, Result};
 /// Accepts ws:// and wss:// URLs, maps http(s):// to ws(s)://, and reads a bare
 /// `host[:port][/path]` as ws://.
 pub fn parse_ws_url(text: &str) -> Result<Url> {
+    // A bare number would be read as an IPv4 address (9000 is 0.0.35.40): it was meant as
+    // a port, or an ADDR with the URL forgotten.
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::Usage(format!(
+            "'{text}' is not a URL; for port {text} on this machine write ws://127.0.0.1:{text}"
+        )));
+    }
     let with_scheme = if text.contains("://") {
         text.to_string()
     } else {
@@ -67,6 +74,7 @@ mod tests {
             "ws://http.test/http"
         );
         assert!(parse_ws_url("ws://").is_err());
+        assert!(parse_ws_url("9000").is_err());
     }
 
     #[test]

@@ -288,6 +288,15 @@ impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
             _ => return Err(Error::Usage("wsx proxy [ADDR] UPSTREAM_URL".into())),
         };
         let (host, port) = parse_listen_addr(&addr)?;
+        // `serve --origin '*'` is the allow-list; here -o is the Origin sent upstream, and
+        // no browser sends `*`.
+        if args.upstream.origin.as_deref() == Some("*") {
+            return Err(Error::Usage(
+                "-o/--origin is the Origin sent upstream; to let pages of any origin connect, \
+                 use --allow-origin '*'"
+                    .into(),
+            ));
+        }
         let limits = Limits {
             max_message_size: 64 << 20,
             max_frame_size: DEFAULT_MAX_FRAME_SIZE,

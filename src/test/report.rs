@@ -140,7 +140,7 @@ pub fn step_jsonl(path: &str, step: &StepResult) -> String {
         "line": step.line,
         "step": step.step,
         "status": if step.failure.is_some() { "fail" } else { "pass" },
-        "ms": step.elapsed.as_secs_f64() * 1000.0,
+        "ms": milliseconds(step.elapsed),
     });
     if let Some(failure) = &step.failure {
         object["failure"] = failure_json(failure);
@@ -156,7 +156,7 @@ pub fn file_jsonl(outcome: &FileOutcome) -> String {
         "file": outcome.path,
         "status": if failed.is_some() { "fail" } else { "pass" },
         "steps": outcome.steps.len(),
-        "ms": outcome.elapsed.as_secs_f64() * 1000.0,
+        "ms": milliseconds(outcome.elapsed),
     });
     if let Some(step) = failed {
         object["line"] = json!(step.line);
@@ -239,6 +239,11 @@ pub fn junit(outcomes: &[FileOutcome]) -> std::io::Result<Vec<u8>> {
     let mut xml = writer.into_inner();
     writeln!(xml)?;
     Ok(xml)
+}
+
+/// Milliseconds to the microsecond, as `--jsonl` gives them (no float noise in the 17th digit).
+fn milliseconds(elapsed: std::time::Duration) -> f64 {
+    (elapsed.as_secs_f64() * 1e6).round() / 1e3
 }
 
 #[cfg(test)]

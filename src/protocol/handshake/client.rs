@@ -196,6 +196,10 @@ where
     }
 }
 
+/// How much of a refusal's body the error line shows: enough for a sentence and its remedy
+/// (wsx's own 403s name the flag to use).
+const BODY_SHOWN: usize = 300;
+
 /// ": <what the body says>" for a failed upgrade, shortened and made printable: an HTML
 /// page's `<title>` (or its first text), otherwise the body's first line.
 fn body_excerpt(body: &[u8]) -> String {
@@ -206,7 +210,11 @@ fn body_excerpt(body: &[u8]) -> String {
             .unwrap_or("")
             .to_string()
     });
-    let line: String = line.chars().filter(|c| !c.is_control()).take(120).collect();
+    let printable: Vec<char> = line.chars().filter(|c| !c.is_control()).collect();
+    let mut line: String = printable.iter().take(BODY_SHOWN).collect();
+    if printable.len() > BODY_SHOWN {
+        line = format!("{}…", line.trim_end());
+    }
     if line.trim().is_empty() {
         String::new()
     } else {
