@@ -496,3 +496,40 @@ fn a_record_path_that_is_a_file_is_refused_at_start() {
         "{output:?}"
     );
 }
+
+#[test]
+fn the_jsonl_log_marks_dropped_messages() {
+    let upstream = Server::start(&["--echo"]);
+    let mut proxy = Proxy::start(&upstream.url, &["--drop", "~^secret", "--jsonl"]);
+    let mut events = proxy.events();
+    let output = run(&["connect", &proxy.url, "-q"], b"a\nsecret1\n");
+    assert!(output.status.success(), "{output:?}");
+    let mut messages = Vec::new();
+    while messages.len() < 3 {
+        let line = events.wait_for("\"message\"");
+        events.seen.clear();
+        messages.push(event(&line));
+    }
+    let summary: Vec<(String, String, bool)> = messages
+        .iter()
+        .map(|message| {
+            (
+                message["from"].as_str().unwrap().to_string(),
+                message["data"].as_str().unwrap().to_string(),
+                message["dropped"] == true,
+            )
+        })
+        .collect();
+    assert!(
+        summary.contains(&("client".into(), "secret1".into(), true)),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&("client".into(), "a".into(), false)),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&("upstream".into(), "a".into(), false)),
+        "{summary:?}"
+    );
+}

@@ -187,7 +187,8 @@ impl Printer {
     /// Reports an event `proxy` relayed for `client`: `from_upstream` says which way. Messages
     /// show in the console (`<` from upstream, `>` from the client) and in `--jsonl` (with
     /// `"from"`); in pipe mode the proxy is a relay and prints no payloads.
-    pub fn relayed(&self, client: u64, from_upstream: bool, event: &Event) {
+    /// A proxied client's event; `dropped` marks a message `--drop` kept from crossing.
+    pub fn relayed(&self, client: u64, from_upstream: bool, event: &Event, dropped: bool) {
         let is_control = matches!(
             event,
             Event::Ping(_) | Event::Pong(_) | Event::PingAnswered { .. }
@@ -197,7 +198,8 @@ impl Printer {
         }
         let from = if from_upstream { "upstream" } else { "client" };
         if self.options.jsonl {
-            let mut line = format::jsonl_from(event, SystemTime::now(), client, from).into_bytes();
+            let mut line =
+                format::jsonl_from(event, SystemTime::now(), client, from, dropped).into_bytes();
             line.push(b'\n');
             self.write_stdout(&line);
             return;

@@ -355,14 +355,15 @@ impl Relay {
         }
     }
 
-    fn message(&mut self, payload: Payload) {
+    /// Passes a message on, unless a disturbance stops it; false when `--drop` did.
+    fn message(&mut self, payload: Payload) -> bool {
         // Past `--disconnect-after`, nothing more crosses: the cut is under way.
         if self
             .disturbances
             .limit
             .is_some_and(|limit| self.disturbances.passed.load(Ordering::Relaxed) >= limit)
         {
-            return;
+            return true;
         }
         if let Payload::Text(text) = &payload
             && self
@@ -382,7 +383,7 @@ impl Relay {
             {
                 recorder.comment(&format!("dropped by --drop: send {shown}"));
             }
-            return;
+            return false;
         }
         if !self.from_upstream
             && let Some(mut recorder) = self.recorder()
@@ -394,14 +395,16 @@ impl Relay {
         if self.disturbances.limit == Some(passed) {
             self.disturbances.cut.notify_one();
         }
+        true
     }
 }
 
 impl EventSink for Relay {
     fn event(&mut self, event: Event) {
         self.record(&event);
+        let mut dropped = false;
         match &event {
-            Event::Message(payload) => self.message(payload.clone()),
+            Event::Message(payload) => dropped = !self.message(payload.clone()),
             Event::Error(message) => {
                 self.last_error = Some(message.clone());
                 return;
@@ -450,7 +453,7 @@ impl EventSink for Relay {
         }
         self.server
             .printer
-            .relayed(self.id, self.from_upstream, &event);
+            .relayed(self.id, self.from_upstream, &event, dropped);
         if let (
             Event::Close {
                 code: Some(1006), ..

@@ -237,10 +237,14 @@ pub fn jsonl_in(
     Value::Object(object).to_string()
 }
 
-/// One `--jsonl` line of `proxy`: the event, with `"from": "client"` or `"upstream"`.
-pub fn jsonl_from(event: &Event, ts: SystemTime, client: u64, from: &str) -> String {
+/// One `--jsonl` line of `proxy`: the event, with `"from": "client"` or `"upstream"`, and
+/// `"dropped": true` for a message `--drop` did not pass on.
+pub fn jsonl_from(event: &Event, ts: SystemTime, client: u64, from: &str, dropped: bool) -> String {
     let mut object = jsonl_object(event, ts, Some(client));
     object.insert("from".into(), json!(from));
+    if dropped {
+        object.insert("dropped".into(), json!(true));
+    }
     Value::Object(object).to_string()
 }
 
