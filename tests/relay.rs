@@ -289,23 +289,12 @@ fn a_recorded_proxy_session_replays_against_the_upstream() {
     );
     assert!(output.status.success(), "{output:?}");
     proxy.stderr.wait_for("closed");
-    let file = dir.join("client-1.wsx");
-    let until = Instant::now() + DEADLINE;
-    while !std::fs::read_to_string(&file).is_ok_and(|recorded| recorded.contains("close")) {
-        assert!(Instant::now() < until, "no recording at {}", file.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let recorded = std::fs::read_to_string(&file).unwrap();
+    let (file, recorded) = recording(&dir, 1, "close");
     assert!(
         recorded.contains(&format!("connect {}/room", upstream.url)),
         "{recorded}"
     );
-    let output = run(&["test", &file.display().to_string()], b"");
-    assert!(
-        output.status.success(),
-        "{}\n{recorded}",
-        text(&output.stdout)
-    );
+    assert_replays(&file, &recorded);
 }
 
 #[test]
@@ -366,6 +355,16 @@ fn recording(dir: &std::path::Path, id: u32, until: &str) -> (String, String) {
     }
 }
 
+/// Replays a recorded file with `wsx test`, which must pass.
+fn assert_replays(file: &str, recorded: &str) {
+    let replay = run(&["test", file], b"");
+    assert!(
+        replay.status.success(),
+        "{}\n{recorded}",
+        text(&replay.stdout)
+    );
+}
+
 #[test]
 fn a_session_the_upstream_ends_is_recorded_so_that_it_replays() {
     let upstream = PeerServer::echo(Peer::Node);
@@ -402,12 +401,7 @@ fn a_session_the_upstream_ends_is_recorded_so_that_it_replays() {
         ],
         "{recorded}"
     );
-    let replay = run(&["test", &file], b"");
-    assert!(
-        replay.status.success(),
-        "{}\n{recorded}",
-        text(&replay.stdout)
-    );
+    assert_replays(&file, &recorded);
 }
 
 #[test]
@@ -420,7 +414,7 @@ fn a_client_close_is_recorded_once() {
     proxy.stderr.wait_for("closed");
     let (file, recorded) = recording(&dir, 1, "close 1000");
     assert_eq!(recorded.matches("close").count(), 1, "{recorded}");
-    assert!(run(&["test", &file], b"").status.success(), "{recorded}");
+    assert_replays(&file, &recorded);
 }
 
 #[test]
@@ -441,12 +435,7 @@ fn dropped_messages_are_recorded_as_comments_and_not_replayed() {
         "{recorded}"
     );
     assert!(!recorded.contains("\nsend secret1"), "{recorded}");
-    let replay = run(&["test", &file], b"");
-    assert!(
-        replay.status.success(),
-        "{}\n{recorded}",
-        text(&replay.stdout)
-    );
+    assert_replays(&file, &recorded);
 }
 
 #[test]
