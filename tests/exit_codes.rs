@@ -42,6 +42,26 @@ fn a_long_refusal_body_is_cut_with_an_ellipsis() {
 }
 
 #[test]
+fn verbose_shows_the_101_that_failed_the_subprotocol_check() {
+    let server = Server::start(&["--echo"]);
+    let output = run(&["connect", &server.url, "-v", "-s", "chat"], b"hi\n");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("> sec-websocket-protocol: chat"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("< HTTP/1.1 101 Switching Protocols"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("accepted none of the offered subprotocols"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn verbose_shows_the_refused_response_headers() {
     let addr = peers::spawn_http_status_server("403 Forbidden", "");
     let output = run(

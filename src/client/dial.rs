@@ -199,14 +199,11 @@ async fn dial_once(
     } else {
         stream
     };
-    // On ws://, the first bytes of the answer tell a TLS server from a broken HTTP one; wss://
-    // streams do not pay for the look.
-    let (stream, answer_start): (BoxedTransport, _) = if secure {
-        (stream, None)
-    } else {
-        let (stream, start) = FirstBytes::wrap(stream);
-        (Box::new(stream), Some(start))
-    };
+    // The answer's head, kept as it passes: on ws:// its first bytes tell a TLS server from a
+    // broken HTTP one, and `-v` shows it when tungstenite refuses a 101 it read (a wrong
+    // subprotocol or accept key) without handing it back.
+    let (stream, answer) = AnswerHead::wrap(stream);
+    let stream: BoxedTransport = Box::new(stream);
     client_handshake(stream, request, config.limits)
         .await
         .map_err(|failure| {
@@ -217,8 +214,13 @@ async fn dial_once(
                         &failure.request_head,
                     ));
                 }
-                if let Some(head) = &failure.response_head {
-                    printer.verbose(&crate::output::format::prefix_lines("< ", head));
+                let kept = || {
+                    let head = answer.lock().ok()?;
+                    let head = String::from_utf8_lossy(&head).replace("\r\n", "\n");
+                    Some(head.trim_end().to_string()).filter(|head| !head.is_empty())
+                };
+                if let Some(head) = failure.response_head.clone().or_else(kept) {
+                    printer.verbose(&crate::output::format::prefix_lines("< ", &head));
                 }
             }
             // A client certificate refused under TLS 1.3 shows up only now, as the upgrade's
@@ -230,8 +232,8 @@ async fn dial_once(
                     Error::Tls(tls::describe_tls_error(&tls_error, &host, sent_client_cert));
                 return Failure::from(error);
             }
-            let answered_http = answer_start
-                .is_none_or(|start| start.lock().is_ok_and(|start| start.starts_with(b"HTTP/")));
+            let answered_http =
+                secure || answer.lock().is_ok_and(|head| head.starts_with(b"HTTP/"));
             wsx_failure(failure.error, url, answered_http)
         })
 }
@@ -269,38 +271,40 @@ fn wsx_failure(error: HandshakeError, url: &Url, answered_http: bool) -> Failure
     }
 }
 
-/// Keeps a copy of the first bytes read through it.
-struct FirstBytes {
+/// Keeps a copy of what is read through it up to the end of the first HTTP head (bounded),
+/// then passes reads straight through.
+struct AnswerHead {
     inner: BoxedTransport,
-    start: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    /// Set once the first bytes are kept: later reads pass straight through.
+    head: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Set once the head is kept: later reads pass straight through.
     kept: bool,
 }
 
-const FIRST_BYTES: usize = 8;
+/// More than any sane response head; what a refusal's `-v` shows at most.
+const HEAD_LIMIT: usize = 16 * 1024;
 
-impl FirstBytes {
-    fn wrap(inner: BoxedTransport) -> (FirstBytes, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
-        let start = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+impl AnswerHead {
+    fn wrap(inner: BoxedTransport) -> (AnswerHead, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+        let head = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         (
-            FirstBytes {
+            AnswerHead {
                 inner,
-                start: start.clone(),
+                head: head.clone(),
                 kept: false,
             },
-            start,
+            head,
         )
     }
 }
 
-// FirstBytes keeps a copy of what passes and buffers nothing: the inner stream can tell.
-impl crate::protocol::ReadReady for FirstBytes {
+// AnswerHead keeps a copy of what passes and buffers nothing: the inner stream can tell.
+impl crate::protocol::ReadReady for AnswerHead {
     fn poll_read_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
         crate::protocol::ReadReady::poll_read_ready(&self.inner, cx)
     }
 }
 
-impl tokio::io::AsyncRead for FirstBytes {
+impl tokio::io::AsyncRead for AnswerHead {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
@@ -309,19 +313,23 @@ impl tokio::io::AsyncRead for FirstBytes {
         let before = buf.filled().len();
         let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
         if !self.kept {
-            let start = self.start.clone();
-            if let Ok(mut start) = start.lock() {
+            let head = self.head.clone();
+            if let Ok(mut head) = head.lock() {
                 let fresh = &buf.filled()[before..];
-                let wanted = (FIRST_BYTES - start.len()).min(fresh.len());
-                start.extend_from_slice(&fresh[..wanted]);
-                self.kept = start.len() == FIRST_BYTES;
+                let wanted = (HEAD_LIMIT - head.len()).min(fresh.len());
+                head.extend_from_slice(&fresh[..wanted]);
+                if let Some(end) = head.windows(4).position(|window| window == b"\r\n\r\n") {
+                    head.truncate(end);
+                    self.kept = true;
+                }
+                self.kept |= head.len() == HEAD_LIMIT;
             }
         }
         polled
     }
 }
 
-impl tokio::io::AsyncWrite for FirstBytes {
+impl tokio::io::AsyncWrite for AnswerHead {
     fn poll_write(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
