@@ -208,3 +208,42 @@ fn serve_jsonl_names_each_clients_channel() {
     assert_eq!(message["channel"], "/prices");
     assert!(client.finish().success());
 }
+
+#[test]
+fn publishers_at_once_each_arrive_whole_and_in_their_order() {
+    // Publishes that arrive together go out together; none is lost, none overtakes another
+    // of the same publisher, and each is answered with the channel's count.
+    let mut server = Server::start(&["--broadcast"]);
+    let (publishers, each) = (8, 300);
+    let reader = std::thread::spawn({
+        let url = format!("{}/together", server.url);
+        let total = publishers * each;
+        move || run(&["connect", &url, "-n", &total.to_string(), "-q"], b"")
+    });
+    server.stderr.wait_for("[1] connected");
+    let addr = server.addr();
+    let senders: Vec<_> = (0..publishers)
+        .map(|publisher| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                for index in 0..each {
+                    let answer = post(&addr, "/together", &format!("{publisher} {index}"));
+                    assert!(answer.contains("{\"delivered\":1}"), "{answer}");
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    let output = reader.join().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let mut next = vec![0; publishers];
+    for line in text(&output.stdout).lines() {
+        let (publisher, index) = line.split_once(' ').unwrap();
+        let publisher: usize = publisher.parse().unwrap();
+        assert_eq!(index.parse::<usize>().unwrap(), next[publisher], "{line}");
+        next[publisher] += 1;
+    }
+    assert_eq!(next, vec![each; publishers]);
+}

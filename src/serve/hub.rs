@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::output::Printer;
-use crate::protocol::{Command, OutboxSender, Payload};
+use crate::protocol::{Command, OutboxSender};
 use crate::queue::{QueueError, Refused};
 
 /// How long a client's full queue may stay full before the client counts as not reading.
@@ -258,17 +258,25 @@ impl Hub {
         }
     }
 
-    /// An HTTP publish: to every client of `channel`; returns how many.
-    pub fn publish(&self, channel: &str, payload: &Payload, pending: &mut Pending) -> usize {
+    /// A publish (HTTP, or from another instance): to every client of `channel`; returns
+    /// how many.
+    pub fn publish(&self, channel: &str, command: &Command, pending: &mut Pending) -> usize {
         let registry = self.registry();
         let Some(members) = registry.channels.get(channel) else {
             return 0;
         };
-        let command = Command::Send(payload.clone());
         for (id, member) in members {
             deliver(*id, member, command.clone(), pending);
         }
         members.len()
+    }
+
+    /// How many clients `channel` has.
+    pub fn members(&self, channel: &str) -> usize {
+        self.registry()
+            .channels
+            .get(channel)
+            .map_or(0, BTreeMap::len)
     }
 
     /// Starts the close handshake with one client, ahead of anything it has queued.
@@ -320,6 +328,7 @@ fn deliver(id: u64, member: &Member, command: Command, pending: &mut Pending) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Payload;
     use crate::protocol::session::{Outbox, outbox};
 
     fn join(hub: &Hub, path: &str) -> (u64, Outbox) {
@@ -347,7 +356,8 @@ mod tests {
         let (_, mut b_box) = join(&hub, "/b");
         let mut pending = Pending::default();
 
-        assert_eq!(hub.publish("/a", &Payload::text("p"), &mut pending), 2);
+        let publish = Command::Send(Payload::text("p"));
+        assert_eq!(hub.publish("/a", &publish, &mut pending), 2);
         hub.broadcast(a1, Command::Send(Payload::text("from a1")), &mut pending);
         assert_eq!(texts(&mut a1_box), ["p"]);
         assert_eq!(texts(&mut a2_box), ["p", "from a1"]);
@@ -361,10 +371,11 @@ mod tests {
         let (first, _first_box) = join(&hub, "/a");
         let (second, _second_box) = join(&hub, "/a");
         let mut pending = Pending::default();
+        let publish = Command::Send(Payload::text("p"));
         hub.unregister(first);
-        assert_eq!(hub.publish("/a", &Payload::text("p"), &mut pending), 1);
+        assert_eq!(hub.publish("/a", &publish, &mut pending), 1);
         hub.unregister(second);
-        assert_eq!(hub.publish("/a", &Payload::text("p"), &mut pending), 0);
+        assert_eq!(hub.publish("/a", &publish, &mut pending), 0);
         assert!(hub.registry().channels.is_empty());
         assert!(hub.list().is_empty());
     }

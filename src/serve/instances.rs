@@ -20,7 +20,7 @@ use super::Server;
 use super::hub::Pending;
 use crate::error::{Error, Result};
 use crate::output::Printer;
-use crate::protocol::Payload;
+use crate::protocol::{Command, Payload};
 
 /// Redis channels are `wsx:` and the wsx channel (the request path).
 const PREFIX: &str = "wsx:";
@@ -254,7 +254,9 @@ async fn subscribe(
                 let Some(server) = server.upgrade() else {
                     return;
                 };
-                server.hub.publish(channel, &payload, &mut pending);
+                server
+                    .hub
+                    .publish(channel, &Command::Send(payload), &mut pending);
                 pending.deliver(&server.printer).await;
             }
         }

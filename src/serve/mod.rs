@@ -65,6 +65,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
             instances::Instances::start(url, connected, weak.clone(), printer.clone())
         }),
         hub: Hub::new(),
+        publishes: publish::Batches::default(),
         session,
         printer: printer.clone(),
         active: AtomicUsize::new(0),

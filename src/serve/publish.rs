@@ -2,10 +2,15 @@
 //! client of channel PATH, so a backend or a test pushes with `curl -d`. Open to loopback
 //! peers, or to anyone with `--publish-token`; bodies over `--max-message-size` get 413.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::Notify;
+
 use super::Server;
 use super::hub::Pending;
 use crate::protocol::handshake::{IncomingRequest, RequestError, respond};
-use crate::protocol::{BoxedTransport, Payload};
+use crate::protocol::{BoxedTransport, Command, Payload};
 
 /// Whether and how `serve` takes publishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +29,7 @@ struct Answer {
 }
 
 pub async fn handle(
-    server: &Server,
+    server: &Arc<Server>,
     stream: &mut BoxedTransport,
     mut request: IncomingRequest,
     addr: &str,
@@ -50,7 +55,7 @@ pub async fn handle(
 }
 
 async fn publish(
-    server: &Server,
+    server: &Arc<Server>,
     stream: &mut BoxedTransport,
     request: &mut IncomingRequest,
     addr: &str,
@@ -101,11 +106,10 @@ async fn publish(
         Ok(text) => Payload::binary(text.into_bytes()),
         Err(not_utf8) => Payload::binary(not_utf8.into_bytes()),
     };
-    let mut pending = Pending::default();
-    let delivered = server.hub.publish(request.path(), &payload, &mut pending);
-    server.share(request.path(), &payload);
-    // Like any broadcast: a full queue waits (bounded), a client that does not read is dropped.
-    pending.deliver(&server.printer).await;
+    let delivered = server
+        .publishes
+        .publish(server, request.path(), payload)
+        .await;
     Answer {
         status: 200,
         body: format!("{}\n", serde_json::json!({ "delivered": delivered })),
@@ -113,6 +117,87 @@ async fn publish(
             "delivered to {delivered} client{}",
             if delivered == 1 { "" } else { "s" }
         ),
+    }
+}
+
+/// HTTP publishes on their way to the hub, by channel. A publish is answered as soon as it
+/// is in its channel's log; one fan-out task per busy channel takes whatever the log holds
+/// each time it runs and delivers it as one burst, so under load each subscriber takes one
+/// queue entry and one wake-up for many publishes, not one per publish. A log holds at most
+/// a client queue's worth (`--queue-limit` messages or bytes): past that, publishers wait.
+#[derive(Default)]
+pub struct Batches {
+    channels: Mutex<HashMap<String, Log>>,
+    /// Woken when a log was emptied: publishers waiting for room try again.
+    room: Notify,
+}
+
+#[derive(Default)]
+struct Log {
+    payloads: Vec<Payload>,
+    bytes: usize,
+}
+
+impl Batches {
+    fn channels(&self) -> MutexGuard<'_, HashMap<String, Log>> {
+        self.channels.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Accepts `payload` for every client of `channel`; how many clients the channel has.
+    async fn publish(&self, server: &Arc<Server>, channel: &str, payload: Payload) -> usize {
+        loop {
+            let room = self.room.notified();
+            {
+                let mut channels = self.channels();
+                let starts = !channels.contains_key(channel);
+                let log = channels.entry(channel.to_string()).or_default();
+                let fits = log.payloads.len() < server.config.queue_messages
+                    && log.bytes + payload.len() <= server.config.queue_bytes;
+                if fits || log.payloads.is_empty() {
+                    log.bytes += payload.len();
+                    log.payloads.push(payload);
+                    drop(channels);
+                    if starts {
+                        tokio::spawn(fan_out(server.clone(), channel.to_string()));
+                    }
+                    return server.hub.members(channel);
+                }
+            }
+            room.await;
+        }
+    }
+}
+
+/// Delivers a channel's log, a burst at a time, until it is found empty.
+async fn fan_out(server: Arc<Server>, channel: String) {
+    let mut pending = Pending::default();
+    loop {
+        let payloads = {
+            let mut channels = server.publishes.channels();
+            match channels.get_mut(&channel) {
+                Some(log) if !log.payloads.is_empty() => {
+                    log.bytes = 0;
+                    std::mem::take(&mut log.payloads)
+                }
+                _ => {
+                    // Nothing came since the last burst: the next publish starts a new task.
+                    channels.remove(&channel);
+                    return;
+                }
+            }
+        };
+        server.publishes.room.notify_waiters();
+        for payload in &payloads {
+            server.share(&channel, payload);
+        }
+        if let Some(burst) = Command::send_all(payloads) {
+            server.hub.publish(&channel, &burst, &mut pending);
+            // Like any broadcast: a full queue waits (bounded), a client that does not read
+            // is dropped.
+            pending.deliver(&server.printer).await;
+        }
+        // What arrives meanwhile goes in the next burst.
+        tokio::task::yield_now().await;
     }
 }
 

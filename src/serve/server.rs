@@ -19,6 +19,8 @@ pub struct Server {
     /// Session options for each client: `-n` counts across all clients, so not per session.
     pub(super) session: SessionOptions,
     pub(super) hub: Hub,
+    /// HTTP publishes on their way to the hub, batched by channel.
+    pub(super) publishes: super::publish::Batches,
     pub(super) printer: Arc<Printer>,
     /// Connections that passed the capacity check and have not ended (for --max-connections).
     pub(super) active: AtomicUsize,
