@@ -2,7 +2,8 @@
 # Fan-out: one publisher, SUBSCRIBERS subscribers on one channel, each checking that it got
 # every message once and in order (examples/fanout.rs), against `wsx serve --broadcast`,
 # websocat's broadcast (`broadcast:mirror:`) and a Node `ws` broadcast loop in one run; then
-# wsx with the same messages published over HTTP, and with the subscribers split over two
+# wsx with the same messages published over HTTP (a connection per publish, and over kept-alive
+# connections), and with the subscribers split over two
 # `wsx serve --redis` instances. Server peak RSS per subscriber is reported with each.
 #
 # usage: bench/fanout.sh [SUBSCRIBERS] [MESSAGES]      (defaults 1000 and 4000)
@@ -47,6 +48,18 @@ WSX_URL="$(wait_for "$WORK/wsx2.log" 'listening on' | sed 's/.*listening on //')
 run http "$MESSAGES" "$WSX_PID" "$WSX_URL/" "http:${WSX_URL/ws:/http:}/"
 kill "$WSX_PID"
 
+"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx3.log" & WSX_PID=$!; pids+=($!)
+WSX_URL="$(wait_for "$WORK/wsx3.log" 'listening on' | sed 's/.*listening on //')"
+run pool "$MESSAGES" "$WSX_PID" "$WSX_URL/" "pool:${WSX_URL/ws:/http:}/"
+kill "$WSX_PID"
+
+# Publishes that arrive together go out as one burst; 8 publishers that each wait for their
+# answer make bursts of 8 at most, 32 make bigger ones.
+"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx4.log" & WSX_PID=$!; pids+=($!)
+WSX_URL="$(wait_for "$WORK/wsx4.log" 'listening on' | sed 's/.*listening on //')"
+FANOUT_PUBLISHERS=32 run pool32 "$MESSAGES" "$WSX_PID" "$WSX_URL/" "pool:${WSX_URL/ws:/http:}/"
+kill "$WSX_PID"
+
 PORT="$(free_port)"
 "$WEBSOCAT" -t -q "ws-l:127.0.0.1:$PORT" broadcast:mirror: & WEBSOCAT_PID=$!; pids+=($!)
 for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT))" 2>/dev/null && break; sleep 0.05; done
@@ -77,7 +90,9 @@ echo
 echo "| server | deliveries/s | peak RSS per subscriber | vs wsx |"
 echo "|---|---|---|---|"
 echo "| wsx serve --broadcast, WebSocket publisher | $(fmt "${rate[wsx]}") | ${rss[wsx]} B | 1.0× |"
-echo "| wsx serve --broadcast, HTTP publish (a POST a message, 8 publishers at once) | $(fmt "${rate[http]}") | ${rss[http]} B | $(ratio "${rate[http]}" "${rate[wsx]}") |"
+echo "| wsx serve --broadcast, HTTP publish (a POST a message, 8 publishers at once, a connection each, as curl) | $(fmt "${rate[http]}") | ${rss[http]} B | $(ratio "${rate[http]}" "${rate[wsx]}") |"
+echo "| the same over 8 kept-alive connections (a backend's pooled HTTP client) | $(fmt "${rate[pool]}") | ${rss[pool]} B | $(ratio "${rate[pool]}" "${rate[wsx]}") |"
+echo "| the same, 32 publishers on kept-alive connections | $(fmt "${rate[pool32]}") | ${rss[pool32]} B | $(ratio "${rate[pool32]}" "${rate[wsx]}") |"
 [ -n "${rate[redis]:-}" ] && echo "| two wsx serve --redis, subscribers split | $(fmt "${rate[redis]}") | ${rss[redis]} B | $(ratio "${rate[redis]}" "${rate[wsx]}") |"
 echo "| websocat 1.14 broadcast:mirror: | $(fmt "${rate[websocat]}") | ${rss[websocat]} B | wsx is $(ratio "${rate[wsx]}" "${rate[websocat]}") |"
 echo "| Node ws broadcast loop | $(fmt "${rate[node]}") | ${rss[node]} B | wsx is $(ratio "${rate[wsx]}" "${rate[node]}") |"

@@ -3,8 +3,10 @@
 //!
 //! `fanout SUBSCRIBE_URLS PUBLISH SUBSCRIBERS MESSAGES SIZE`
 //! - SUBSCRIBE_URLS: `ws://…` URLs, comma-separated; subscribers are spread over them;
-//! - PUBLISH: `ws:URL` (one WebSocket client that sends), or `http:URL` (one `POST` a
-//!   message, from 8 publishers at once, as a backend's pool of HTTP clients would);
+//! - PUBLISH: `ws:URL` (one WebSocket client that sends), `http:URL` (one `POST` a message
+//!   over a connection of its own, as `curl` makes it, from 8 publishers at once), or
+//!   `pool:URL` (the same over 8 kept-alive connections, as a backend's pooled HTTP client
+//!   makes them); `FANOUT_PUBLISHERS=N` sets how many HTTP publishers (default 8).
 //!
 //! Prints one JSON object: deliveries per second (subscribers × messages over the time from
 //! the first publish to the last delivery) and how many subscribers saw a gap or a duplicate.
@@ -19,10 +21,36 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+/// Reads one HTTP answer: its head, then a body of its Content-Length. Nothing follows it,
+/// since the next request waits for it.
+fn read_answer(stream: &mut std::net::TcpStream) {
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = answer.windows(4).position(|window| window == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                return;
+            }
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(read) => answer.extend_from_slice(&chunk[..read]),
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [urls, publish, subscribers, messages, size] = args.as_slice() else {
-        eprintln!("usage: fanout SUBSCRIBE_URLS ws:URL|http:URL SUBSCRIBERS MESSAGES SIZE");
+        eprintln!(
+            "usage: fanout SUBSCRIBE_URLS ws:URL|http:URL|pool:URL SUBSCRIBERS MESSAGES SIZE"
+        );
         std::process::exit(2);
     };
     let urls: Vec<String> = urls.split(',').map(String::from).collect();
@@ -55,8 +83,15 @@ async fn dial(
     Ok(ws)
 }
 
-/// HTTP publishers at once; each one's messages must arrive in its order.
-const HTTP_PUBLISHERS: u64 = 8;
+/// HTTP publishers at once (`FANOUT_PUBLISHERS`, 1 to 99, default 8); each one's messages
+/// must arrive in its order.
+fn http_publishers() -> u64 {
+    std::env::var("FANOUT_PUBLISHERS")
+        .ok()
+        .and_then(|count| count.parse().ok())
+        .filter(|count| (1..=99).contains(count))
+        .unwrap_or(8)
+}
 
 /// Message `seq` of `publisher` as text: 2 digits, 10 digits, padded to `size` bytes.
 fn message(publisher: u64, seq: u64, size: usize) -> String {
@@ -78,7 +113,7 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
         let (done, broken, all_done) = (done.clone(), broken.clone(), all_done.clone());
         tasks.push(tokio::spawn(async move {
             // The next sequence number expected from each publisher.
-            let mut expected = vec![1u64; HTTP_PUBLISHERS as usize];
+            let mut expected = vec![1u64; 100];
             let mut received = 0;
             while received < messages {
                 let Some(Ok(message)) = ws.next().await else {
@@ -127,7 +162,11 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
             }
             write.flush().await.expect("publish");
             std::future::pending::<()>().await;
-        } else if let Some(url) = publish.strip_prefix("http:") {
+        } else if let Some((pooled, url)) = publish
+            .strip_prefix("http:")
+            .map(|url| (false, url))
+            .or_else(|| publish.strip_prefix("pool:").map(|url| (true, url)))
+        {
             let target = url::Url::parse(url).expect("publish URL");
             let addr = format!(
                 "{}:{}",
@@ -135,25 +174,32 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
                 target.port_or_known_default().unwrap_or(80)
             );
             let path = target.path().to_string();
-            let publishers: Vec<_> = (0..HTTP_PUBLISHERS)
+            let count = http_publishers();
+            let publishers: Vec<_> = (0..count)
                 .map(|publisher| {
                     let (addr, path) = (addr.clone(), path.clone());
                     // An even share; the first publisher takes what does not divide.
-                    let share = messages / HTTP_PUBLISHERS
-                        + if publisher == 0 { messages % HTTP_PUBLISHERS } else { 0 };
+                    let share =
+                        messages / count + if publisher == 0 { messages % count } else { 0 };
                     tokio::task::spawn_blocking(move || {
+                        let mut kept = None;
                         for seq in 1..=share {
                             let body = message(publisher, seq, size);
-                            let mut stream = std::net::TcpStream::connect(&addr).expect("POST");
+                            let connection = if pooled { "keep-alive" } else { "close" };
                             // One write, as an HTTP client library makes it: small writes in
                             // a row would wait on delayed ACKs.
                             let request = format!(
-                                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+                                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: {connection}\r\nContent-Length: {}\r\n\r\n{body}",
                                 body.len()
                             );
+                            let stream = kept.get_or_insert_with(|| {
+                                std::net::TcpStream::connect(&addr).expect("POST")
+                            });
                             stream.write_all(request.as_bytes()).expect("POST");
-                            let mut answer = Vec::new();
-                            let _ = stream.read_to_end(&mut answer);
+                            read_answer(stream);
+                            if !pooled {
+                                kept = None;
+                            }
                         }
                     })
                 })
@@ -163,7 +209,7 @@ async fn run(urls: Vec<String>, publish: String, subscribers: usize, messages: u
             }
             std::future::pending::<()>().await;
         } else {
-            panic!("PUBLISH is ws:URL or http:URL");
+            panic!("PUBLISH is ws:URL, http:URL or pool:URL");
         }
     };
     tokio::select! {

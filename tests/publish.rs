@@ -156,12 +156,12 @@ fn a_chunked_publish_is_read_whole() {
     assert_eq!(reader.stdout.take(1), ["sent in chunks"]);
 }
 
-/// One publish over its own connection, as a backend's HTTP client makes it.
+/// One publish over its own connection, which the answer ends.
 fn post(addr: &str, path: &str, body: &str) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -246,4 +246,55 @@ fn publishers_at_once_each_arrive_whole_and_in_their_order() {
         next[publisher] += 1;
     }
     assert_eq!(next, vec![each; publishers]);
+}
+
+/// One answer on a kept-alive connection: its head and a body of its Content-Length.
+fn read_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "the answer ended early");
+        answer.push(byte[0]);
+    }
+    let head = String::from_utf8(answer).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    head + &String::from_utf8(body).unwrap()
+}
+
+#[test]
+fn a_kept_alive_connection_publishes_one_message_after_another() {
+    let mut server = Server::start(&["--broadcast"]);
+    let mut reader = Client::start(&[&format!("{}/pool", server.url)]);
+    server.stderr.wait_for("[1] connected");
+    let addr = server.addr();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    for body in ["first", "second", "third"] {
+        write!(
+            stream,
+            "POST /pool HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let answer = read_answer(&mut stream);
+        assert!(answer.contains("Connection: keep-alive"), "{answer}");
+        assert!(answer.ends_with("{\"delivered\":1}\n"), "{answer}");
+    }
+    assert_eq!(reader.stdout.take(3), ["first", "second", "third"]);
+    // Only publishes ride on it: anything else is refused, and the connection ends.
+    write!(stream, "GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut rest = String::new();
+    stream.read_to_string(&mut rest).unwrap();
+    assert!(rest.starts_with("HTTP/1.1 400"), "{rest}");
+    assert!(rest.contains("Connection: close"), "{rest}");
 }

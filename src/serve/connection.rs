@@ -34,7 +34,13 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
     // open connection keeps, which every one of thousands of idle connections would pay.
     let opening = Box::pin(open(server.clone(), stream, &addr));
     let opened = match tokio::time::timeout(timeout, opening).await {
-        Ok(Some(opened)) => opened,
+        Ok(Some(Opening::Upgraded(opened))) => *opened,
+        // Publishes bound their own time: a kept-alive connection takes one after another.
+        Ok(Some(Opening::Publish(publish))) => {
+            let (mut stream, request) = *publish;
+            super::publish::handle(&server, &mut stream, request, &addr).await;
+            return;
+        }
         Ok(None) => return,
         Err(_) => {
             server.printer.warn(&format!(
@@ -150,6 +156,12 @@ enum Role {
     ),
 }
 
+/// A request read: upgraded, or an HTTP publish to answer.
+enum Opening {
+    Upgraded(Box<Opened>),
+    Publish(Box<(BoxedTransport, IncomingRequest)>),
+}
+
 struct Opened {
     ws: Upgraded<BoxedTransport>,
     path: String,
@@ -182,8 +194,9 @@ impl Drop for Slot {
     }
 }
 
-/// Reads the request and either answers it over plain HTTP (`None`) or upgrades it.
-async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<Opened> {
+/// Reads the request and either answers it over plain HTTP (`None`), upgrades it, or hands
+/// back a publish.
+async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<Opening> {
     let mut stream: BoxedTransport = match &server.tls {
         Some(acceptor) => match acceptor.accept(plain).await {
             Ok(tls) => Box::new(tls),
@@ -219,8 +232,7 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
     }
     if !request.wants_websocket() {
         if request.method() == "POST" {
-            super::publish::handle(&server, &mut stream, request, addr).await;
-            return None;
+            return Some(Opening::Publish(Box::new((stream, request))));
         }
         if server.config.page && request.method() == "GET" && request.path() == "/" {
             let _ = respond(
@@ -323,7 +335,7 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
                     .printer
                     .verbose(&prefix_lines(&prefix, &response_head));
             }
-            Some(Opened {
+            Some(Opening::Upgraded(Box::new(Opened {
                 ws,
                 path,
                 subprotocol,
@@ -331,7 +343,7 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
                 origin,
                 role,
                 slot,
-            })
+            })))
         }
         Err((mut stream, refused)) => {
             let headers = if refused.status == 426 {

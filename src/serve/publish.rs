@@ -9,7 +9,10 @@ use tokio::sync::Notify;
 
 use super::Server;
 use super::hub::Pending;
-use crate::protocol::handshake::{IncomingRequest, RequestError, respond};
+use crate::output::format::prefix_lines;
+use crate::protocol::handshake::{
+    IncomingRequest, RequestError, read_next_request, respond, respond_and_keep_alive,
+};
 use crate::protocol::{BoxedTransport, Command, Payload};
 
 /// Whether and how `serve` takes publishes.
@@ -28,30 +31,76 @@ struct Answer {
     log: String,
 }
 
+/// Answers the publishes of one connection: the first request, then each next one while the
+/// client keeps the connection alive (HTTP/1.1, as a backend's pooled HTTP client does), each
+/// read and answered within `--handshake-timeout`.
 pub async fn handle(
     server: &Arc<Server>,
     stream: &mut BoxedTransport,
     mut request: IncomingRequest,
     addr: &str,
 ) {
-    let answer = publish(server, stream, &mut request, addr).await;
-    server
-        .printer
-        .info(&format!("{addr}: POST {}: {}", request.path(), answer.log));
-    let (content_type, headers): (&str, &[(&str, &str)]) = match answer.status {
-        200 => ("application/json", &[]),
-        401 => ("text/plain", &[("WWW-Authenticate", "Bearer")]),
-        405 => ("text/plain", &[("Allow", "GET")]),
-        _ => ("text/plain", &[]),
-    };
-    let _ = respond(
-        stream,
-        answer.status,
-        headers,
-        content_type,
-        answer.body.as_bytes(),
-    )
-    .await;
+    let timeout = server.config.handshake_timeout;
+    loop {
+        let answering = publish(server, stream, &mut request, addr);
+        let Ok(answer) = tokio::time::timeout(timeout, answering).await else {
+            return;
+        };
+        server
+            .printer
+            .info(&format!("{addr}: POST {}: {}", request.path(), answer.log));
+        if answer.status != 200 || !request.keeps_alive() {
+            let _ = answer.send(stream).await;
+            return;
+        }
+        let sent = respond_and_keep_alive(stream, 200, JSON, answer.body.as_bytes()).await;
+        let next = read_next_request(stream, request.into_leftover());
+        request = match tokio::time::timeout(timeout, next).await {
+            Ok(Ok(next)) if sent.is_ok() && next.method() == "POST" && !next.wants_websocket() => {
+                if server.config.verbose {
+                    let prefix = format!("{addr} > ");
+                    server.printer.verbose(&prefix_lines(&prefix, &next.head()));
+                }
+                next
+            }
+            Ok(Ok(_)) if sent.is_ok() => {
+                let why =
+                    "a connection kept alive after a publish takes only more publishes (POST)";
+                let _ = respond(
+                    stream,
+                    400,
+                    &[],
+                    "text/plain",
+                    format!("{why}\n").as_bytes(),
+                )
+                .await;
+                return;
+            }
+            // Closed by the client (the usual end), idle too long, or not HTTP.
+            _ => return,
+        };
+    }
+}
+
+const JSON: &str = "application/json";
+
+impl Answer {
+    async fn send(&self, stream: &mut BoxedTransport) -> std::io::Result<()> {
+        let (content_type, headers): (&str, &[(&str, &str)]) = match self.status {
+            200 => (JSON, &[]),
+            401 => ("text/plain", &[("WWW-Authenticate", "Bearer")]),
+            405 => ("text/plain", &[("Allow", "GET")]),
+            _ => ("text/plain", &[]),
+        };
+        respond(
+            stream,
+            self.status,
+            headers,
+            content_type,
+            self.body.as_bytes(),
+        )
+        .await
+    }
 }
 
 async fn publish(

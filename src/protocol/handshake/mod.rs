@@ -18,8 +18,8 @@ pub use client::{
 pub use http::HeaderMap;
 pub use http::header;
 pub use server::{
-    IncomingRequest, RequestError, UpgradeRefused, Upgraded, parse_request, read_request, respond,
-    upgrade,
+    IncomingRequest, RequestError, UpgradeRefused, Upgraded, parse_request, read_next_request,
+    read_request, respond, respond_and_keep_alive, upgrade,
 };
 
 /// Limits that tungstenite enforces on incoming data, in wsx's terms.

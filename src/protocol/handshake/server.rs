@@ -123,12 +123,29 @@ impl IncomingRequest {
             return Ok(None);
         }
         let mut body = std::mem::take(&mut self.leftover);
-        body.truncate(length);
         while body.len() < length {
             fill(stream, &mut body).await?;
         }
-        body.truncate(length);
+        // What came after the body is the start of the next request (a client that sends it
+        // without waiting for the answer).
+        self.leftover = body.split_off(length);
         Ok(Some(body))
+    }
+
+    /// HTTP/1.1 keep-alive (RFC 9112 §9.3): the client did not ask to close, and the body
+    /// was read to its end. Chunked bodies end the connection: their reader may have read
+    /// past them.
+    pub fn keeps_alive(&self) -> bool {
+        let asks_close = self
+            .header("connection")
+            .is_some_and(|value| value.to_ascii_lowercase().contains("close"));
+        let chunked = self.header("transfer-encoding").is_some();
+        self.request.version() == http::Version::HTTP_11 && !asks_close && !chunked
+    }
+
+    /// What was read past this request: the start of the next one on the connection.
+    pub fn into_leftover(self) -> Vec<u8> {
+        self.leftover
     }
 
     /// The request head as `-v` shows it, credentials masked.
@@ -163,8 +180,28 @@ where
 {
     // Read straight into the heap buffer: a stack array here would live in every
     // connection's task for as long as the connection does.
-    let mut buffer = Vec::with_capacity(1024);
+    read_next_request(stream, Vec::with_capacity(1024)).await
+}
+
+/// As [`read_request`], for a kept-alive connection: `buffer` holds what was already read
+/// past the last request.
+pub async fn read_next_request<S>(
+    stream: &mut S,
+    mut buffer: Vec<u8>,
+) -> Result<IncomingRequest, RequestError>
+where
+    S: AsyncRead + Unpin,
+{
     loop {
+        if let Some(request) = parse_request(&buffer)? {
+            if buffer.len() - request.leftover.len() > MAX_HEAD {
+                return Err(RequestError::TooLarge);
+            }
+            return Ok(request);
+        }
+        if buffer.len() > MAX_HEAD {
+            return Err(RequestError::TooLarge);
+        }
         if buffer.capacity() == buffer.len() {
             buffer.reserve(1024);
         }
@@ -174,12 +211,6 @@ where
             .map_err(|_| RequestError::Closed)?;
         if read == 0 {
             return Err(RequestError::Closed);
-        }
-        if let Some(request) = parse_request(&buffer)? {
-            if buffer.len() - request.leftover.len() > MAX_HEAD {
-                return Err(RequestError::TooLarge);
-            }
-            return Ok(request);
         }
         if buffer.len() > MAX_HEAD {
             return Err(RequestError::TooLarge);
@@ -283,12 +314,41 @@ pub async fn respond<S>(
 where
     S: AsyncWrite + Unpin,
 {
+    write_plain_response(stream, status, extra_headers, content_type, body, false).await?;
+    stream.shutdown().await
+}
+
+/// As [`respond`], leaving the connection open for the client's next request.
+pub async fn respond_and_keep_alive<S>(
+    stream: &mut S,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<()>
+where
+    S: AsyncWrite + Unpin,
+{
+    write_plain_response(stream, status, &[], content_type, body, true).await
+}
+
+async fn write_plain_response<S>(
+    stream: &mut S,
+    status: u16,
+    extra_headers: &[(&str, &str)],
+    content_type: &str,
+    body: &[u8],
+    keep_alive: bool,
+) -> std::io::Result<()>
+where
+    S: AsyncWrite + Unpin,
+{
     let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|status| status.canonical_reason())
         .unwrap_or("");
+    let connection = if keep_alive { "keep-alive" } else { "close" };
     let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: {connection}\r\n",
         body.len()
     );
     for (name, value) in extra_headers {
@@ -300,8 +360,7 @@ where
     let mut response = head.into_bytes();
     response.extend_from_slice(body);
     stream.write_all(&response).await?;
-    stream.flush().await?;
-    stream.shutdown().await
+    stream.flush().await
 }
 
 /// Why an upgrade was refused; `serve` answers with the status.
