@@ -38,7 +38,8 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
         // Publishes bound their own time: a kept-alive connection takes one after another.
         Ok(Some(Opening::Publish(publish))) => {
             let (mut stream, request) = *publish;
-            super::publish::handle(&server, &mut stream, request, &addr).await;
+            // Boxed too: its state would otherwise stay in every connection's task.
+            Box::pin(super::publish::handle(&server, &mut stream, request, &addr)).await;
             return;
         }
         Ok(None) => return,
