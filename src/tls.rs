@@ -39,11 +39,24 @@ fn provider() -> Arc<CryptoProvider> {
 pub fn load_certs(path: &str) -> Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_file_iter(Path::new(path))
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
-        .map_err(|error| Error::Usage(format!("cannot read certificates from {path}: {error}")))?;
+        .map_err(|error| {
+            Error::Usage(format!(
+                "cannot read certificates from {path}: {}",
+                pem_reason(&error)
+            ))
+        })?;
     if certs.is_empty() {
         return Err(Error::Usage(format!("{path} holds no PEM certificate")));
     }
     Ok(certs)
+}
+
+/// A PEM reader's error as wsx words an I/O failure elsewhere: "no such file or directory".
+fn pem_reason(error: &rustls::pki_types::pem::Error) -> String {
+    match error {
+        rustls::pki_types::pem::Error::Io(error) => crate::error::io_reason(error),
+        other => other.to_string(),
+    }
 }
 
 pub fn load_key(path: &str) -> Result<PrivateKeyDer<'static>> {
@@ -59,7 +72,10 @@ pub fn load_key(path: &str) -> Result<PrivateKeyDer<'static>> {
                  (openssl pkey -in {path} -out plain.key)"
             ))
         } else {
-            Error::Usage(format!("cannot read a private key from {path}: {error}"))
+            Error::Usage(format!(
+                "cannot read a private key from {path}: {}",
+                pem_reason(&error)
+            ))
         }
     })
 }

@@ -268,6 +268,18 @@ fn bad_usage_exits_two() {
             &["bench", "ws://127.0.0.1:9/", "-n", "10", "--warmup", "10"],
             "nothing to measure",
         ),
+        // A missing PEM file is said as any missing file is.
+        (
+            &[
+                "serve",
+                "127.0.0.1:0",
+                "--cert",
+                "/nonexistent/cert.pem",
+                "--key",
+                "/nonexistent/key.pem",
+            ],
+            "cannot read certificates from /nonexistent/cert.pem: no such file or directory",
+        ),
         // A port alone is not a URL (it would be the IPv4 address 0.0.35.40).
         (&["connect", "9000"], "ws://127.0.0.1:9000"),
         (&["proxy", "9000"], "is not a URL"),
