@@ -38,27 +38,25 @@ run() { # name messages pid-of-servers subscribe-urls publish
   echo "$name: $out" >&2
 }
 
-"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx.log" & WSX_PID=$!; pids+=($!)
-WSX_URL="$(wait_for "$WORK/wsx.log" 'listening on' | sed 's/.*listening on //')"
-run wsx "$MESSAGES" "$WSX_PID" "$WSX_URL/" "ws:$WSX_URL/"
-kill "$WSX_PID"
-
-"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx2.log" & WSX_PID=$!; pids+=($!)
-WSX_URL="$(wait_for "$WORK/wsx2.log" 'listening on' | sed 's/.*listening on //')"
-run http "$MESSAGES" "$WSX_PID" "$WSX_URL/" "http:${WSX_URL/ws:/http:}/"
-kill "$WSX_PID"
-
-"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx3.log" & WSX_PID=$!; pids+=($!)
-WSX_URL="$(wait_for "$WORK/wsx3.log" 'listening on' | sed 's/.*listening on //')"
-run pool "$MESSAGES" "$WSX_PID" "$WSX_URL/" "pool:${WSX_URL/ws:/http:}/"
-kill "$WSX_PID"
-
+# run_wsx NAME SCHEME: a fresh `wsx serve --broadcast`, published to over ws:, http: or pool:
+# (FANOUT_PUBLISHERS, if set, reaches examples/fanout.rs).
+run_wsx() {
+  local name=$1 scheme=$2 pid url publish
+  "$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/$name.log" & pid=$!; pids+=($!)
+  url="$(wait_for "$WORK/$name.log" 'listening on' | sed 's/.*listening on //')"
+  case $scheme in
+    ws) publish="ws:$url/" ;;
+    *) publish="$scheme:${url/ws:/http:}/" ;;
+  esac
+  run "$name" "$MESSAGES" "$pid" "$url/" "$publish"
+  kill "$pid"
+}
+run_wsx wsx ws
+run_wsx http http
+run_wsx pool pool
 # Publishes that arrive together go out as one burst; 8 publishers that each wait for their
 # answer make bursts of 8 at most, 32 make bigger ones.
-"$WSX" serve 127.0.0.1:0 --broadcast -q 2> "$WORK/wsx4.log" & WSX_PID=$!; pids+=($!)
-WSX_URL="$(wait_for "$WORK/wsx4.log" 'listening on' | sed 's/.*listening on //')"
-FANOUT_PUBLISHERS=32 run pool32 "$MESSAGES" "$WSX_PID" "$WSX_URL/" "pool:${WSX_URL/ws:/http:}/"
-kill "$WSX_PID"
+FANOUT_PUBLISHERS=32 run_wsx pool32 pool
 
 PORT="$(free_port)"
 "$WEBSOCAT" -t -q "ws-l:127.0.0.1:$PORT" broadcast:mirror: & WEBSOCAT_PID=$!; pids+=($!)
