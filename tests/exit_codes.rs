@@ -280,6 +280,22 @@ fn bad_usage_exits_two() {
             ],
             "cannot read certificates from /nonexistent/cert.pem: no such file or directory",
         ),
+        // Paths checked before anything runs: a suite should not pass, then fail on its
+        // report; a proxy should not fail once per client.
+        (
+            &["test", "any.wsx", "--junit", "/"],
+            "--junit FILE: / is a directory",
+        ),
+        (
+            &[
+                "proxy",
+                "127.0.0.1:0",
+                "ws://127.0.0.1:9/",
+                "--record",
+                "/dev/null",
+            ],
+            "--record DIR: /dev/null is a file, not a directory",
+        ),
         // A port alone is not a URL (it would be the IPv4 address 0.0.35.40).
         (&["connect", "9000"], "ws://127.0.0.1:9000"),
         (&["proxy", "9000"], "is not a URL"),

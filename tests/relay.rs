@@ -466,27 +466,6 @@ fn a_close_without_a_code_crosses_as_one() {
 }
 
 #[test]
-fn a_record_path_that_is_a_file_is_refused_at_start() {
-    let file = scratch_dir().join("not-a-dir");
-    std::fs::write(&file, "").unwrap();
-    let output = run(
-        &[
-            "proxy",
-            "127.0.0.1:0",
-            "ws://127.0.0.1:9/",
-            "--record",
-            &file.display().to_string(),
-        ],
-        b"",
-    );
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
-    assert!(
-        text(&output.stderr).contains("not a directory"),
-        "{output:?}"
-    );
-}
-
-#[test]
 fn the_jsonl_log_marks_dropped_messages() {
     let upstream = Server::start(&["--echo"]);
     let mut proxy = Proxy::start(&upstream.url, &["--drop", "~^secret", "--jsonl"]);

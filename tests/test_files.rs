@@ -591,20 +591,3 @@ fn a_server_script_with_a_connect_step_is_a_usage_error() {
         "{stderr}"
     );
 }
-
-#[test]
-fn a_junit_path_that_cannot_be_written_is_refused_before_anything_runs() {
-    let server = Server::start(&["--echo"]);
-    let file = test_file(
-        "ok.wsx",
-        &format!("connect {}\nsend hi\nexpect hi\n", server.url),
-    );
-    let dir = scratch_dir().display().to_string();
-    let output = wsx_test(&[&file], &["--junit", &dir]);
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
-    assert_eq!(text(&output.stdout), "", "nothing ran");
-    assert!(
-        text(&output.stderr).contains("is a directory"),
-        "{output:?}"
-    );
-}

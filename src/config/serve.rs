@@ -309,8 +309,8 @@ impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
                 let pattern = pattern.strip_prefix('~').unwrap_or(pattern).trim_start();
                 regex::Regex::new(pattern).map_err(|error| {
                     Error::Usage(format!(
-                        "--drop: invalid regex: {}",
-                        crate::test::matcher::regex_reason(&error)
+                        "--drop: {}",
+                        crate::test::matcher::invalid_regex(&error)
                     ))
                 })
             })

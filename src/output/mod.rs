@@ -186,8 +186,8 @@ impl Printer {
 
     /// Reports an event `proxy` relayed for `client`: `from_upstream` says which way. Messages
     /// show in the console (`<` from upstream, `>` from the client) and in `--jsonl` (with
-    /// `"from"`); in pipe mode the proxy is a relay and prints no payloads.
-    /// A proxied client's event; `dropped` marks a message `--drop` kept from crossing.
+    /// `"from"`, and `"dropped": true` for a message `--drop` kept from crossing); in pipe
+    /// mode the proxy is a relay and prints no payloads.
     pub fn relayed(&self, client: u64, from_upstream: bool, event: &Event, dropped: bool) {
         let is_control = matches!(
             event,

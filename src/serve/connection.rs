@@ -225,12 +225,7 @@ async fn open(server: Arc<Server>, plain: BoxedTransport, addr: &str) -> Option<
             return None;
         }
     };
-    if server.config.verbose {
-        let prefix = format!("{addr} > ");
-        server
-            .printer
-            .verbose(&prefix_lines(&prefix, &request.head()));
-    }
+    server.show_request(addr, &request);
     if !request.wants_websocket() {
         if request.method() == "POST" {
             return Some(Opening::Publish(Box::new((stream, request))));

@@ -9,7 +9,6 @@ use tokio::sync::Notify;
 
 use super::Server;
 use super::hub::Pending;
-use crate::output::format::prefix_lines;
 use crate::protocol::handshake::{
     IncomingRequest, RequestError, read_next_request, respond, respond_and_keep_alive,
 };
@@ -49,31 +48,20 @@ pub async fn handle(
         server
             .printer
             .info(&format!("{addr}: POST {}: {}", request.path(), answer.log));
-        if answer.status != 200 || !request.keeps_alive() {
-            let _ = answer.send(stream).await;
+        let keep_alive = answer.status == 200 && request.keeps_alive();
+        if answer.send(stream, keep_alive).await.is_err() || !keep_alive {
             return;
         }
-        let sent = respond_and_keep_alive(stream, 200, JSON, answer.body.as_bytes()).await;
         let next = read_next_request(stream, request.into_leftover());
         request = match tokio::time::timeout(timeout, next).await {
-            Ok(Ok(next)) if sent.is_ok() && next.method() == "POST" && !next.wants_websocket() => {
-                if server.config.verbose {
-                    let prefix = format!("{addr} > ");
-                    server.printer.verbose(&prefix_lines(&prefix, &next.head()));
-                }
+            Ok(Ok(next)) if next.method() == "POST" && !next.wants_websocket() => {
+                server.show_request(addr, &next);
                 next
             }
-            Ok(Ok(_)) if sent.is_ok() => {
+            Ok(Ok(_)) => {
                 let why =
-                    "a connection kept alive after a publish takes only more publishes (POST)";
-                let _ = respond(
-                    stream,
-                    400,
-                    &[],
-                    "text/plain",
-                    format!("{why}\n").as_bytes(),
-                )
-                .await;
+                    "a connection kept alive after a publish takes only more publishes (POST)\n";
+                let _ = respond(stream, 400, &[], "text/plain", why.as_bytes()).await;
                 return;
             }
             // Closed by the client (the usual end), idle too long, or not HTTP.
@@ -82,24 +70,21 @@ pub async fn handle(
     }
 }
 
-const JSON: &str = "application/json";
-
 impl Answer {
-    async fn send(&self, stream: &mut BoxedTransport) -> std::io::Result<()> {
+    /// The answer, then the end of the connection unless `keep_alive`.
+    async fn send(&self, stream: &mut BoxedTransport, keep_alive: bool) -> std::io::Result<()> {
         let (content_type, headers): (&str, &[(&str, &str)]) = match self.status {
-            200 => (JSON, &[]),
+            200 => ("application/json", &[]),
             401 => ("text/plain", &[("WWW-Authenticate", "Bearer")]),
             405 => ("text/plain", &[("Allow", "GET")]),
             _ => ("text/plain", &[]),
         };
-        respond(
-            stream,
-            self.status,
-            headers,
-            content_type,
-            self.body.as_bytes(),
-        )
-        .await
+        let body = self.body.as_bytes();
+        if keep_alive {
+            respond_and_keep_alive(stream, self.status, headers, content_type, body).await
+        } else {
+            respond(stream, self.status, headers, content_type, body).await
+        }
     }
 }
 

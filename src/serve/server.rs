@@ -11,6 +11,7 @@ use super::hub::Hub;
 use super::policy;
 use crate::config::ServeConfig;
 use crate::output::Printer;
+use crate::protocol::handshake::IncomingRequest;
 use crate::protocol::{Command, Event, Payload, SessionOptions};
 
 /// State shared by the accept loop, every connection task and the console.
@@ -68,6 +69,17 @@ impl Server {
             return;
         }
         self.printer.event_on(Some(id), Some(channel), event);
+    }
+
+    /// `-v`: a request head as it arrived, credentials masked.
+    pub(super) fn show_request(&self, addr: &str, request: &IncomingRequest) {
+        if self.config.verbose {
+            let prefix = format!("{addr} > ");
+            self.printer.verbose(&crate::output::format::prefix_lines(
+                &prefix,
+                &request.head(),
+            ));
+        }
     }
 
     /// Passes a message delivered on `channel` here to the other instances (`--redis`).

@@ -210,12 +210,13 @@ pub fn regex(text: &str) -> Result<Regex, String> {
         Ok(unquoted) if text.starts_with('"') => unquoted,
         _ => text.to_string(),
     };
-    Regex::new(&pattern).map_err(|error| format!("invalid regex: {}", regex_reason(&error)))
+    Regex::new(&pattern).map_err(|error| invalid_regex(&error))
 }
 
-/// The regex crate's error in one line: its last `error:` line, without the drawing.
-pub fn regex_reason(error: &regex::Error) -> String {
-    first_line(&error.to_string())
+/// "invalid regex: …" with the regex crate's error in one line: its last `error:` line,
+/// without the drawing.
+pub fn invalid_regex(error: &regex::Error) -> String {
+    format!("invalid regex: {}", first_line(&error.to_string()))
 }
 
 fn parse_json(text: &str) -> Result<Value, String> {

@@ -57,19 +57,19 @@ impl TryFrom<crate::cli::TestArgs> for TestConfig {
         }
         // Checked before any file runs: a suite should not pass, then fail on its report.
         if let Some(path) = &args.junit {
-            let parent = path
-                .parent()
-                .filter(|parent| !parent.as_os_str().is_empty());
             if path.is_dir() {
                 return Err(Error::Usage(format!(
                     "--junit FILE: {} is a directory",
                     path.display()
                 )));
             }
-            if parent.is_some_and(|parent| !parent.is_dir()) {
+            let parent = path
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty());
+            if let Some(missing) = parent.filter(|parent| !parent.is_dir()) {
                 return Err(Error::Usage(format!(
                     "--junit FILE: {} does not exist",
-                    parent.unwrap_or(path).display()
+                    missing.display()
                 )));
             }
         }

@@ -212,9 +212,6 @@ where
         if read == 0 {
             return Err(RequestError::Closed);
         }
-        if buffer.len() > MAX_HEAD {
-            return Err(RequestError::TooLarge);
-        }
     }
 }
 
@@ -322,13 +319,14 @@ where
 pub async fn respond_and_keep_alive<S>(
     stream: &mut S,
     status: u16,
+    extra_headers: &[(&str, &str)],
     content_type: &str,
     body: &[u8],
 ) -> std::io::Result<()>
 where
     S: AsyncWrite + Unpin,
 {
-    write_plain_response(stream, status, &[], content_type, body, true).await
+    write_plain_response(stream, status, extra_headers, content_type, body, true).await
 }
 
 async fn write_plain_response<S>(

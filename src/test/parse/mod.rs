@@ -5,7 +5,7 @@
 use clap::Parser;
 
 use crate::cli::{ClientArgs, parse_duration};
-use crate::test::matcher::{Matcher, parse_hex, regex_reason};
+use crate::test::matcher::{Matcher, invalid_regex, parse_hex};
 pub use crate::test::script::{Action, CaptureFrom, Outgoing, ParseError, Prepared, Script, Step};
 use crate::test::vars::{self, BadReference};
 
@@ -233,7 +233,7 @@ fn parse_steps(path: &str, text: &str, server: bool) -> Result<Script, ParseErro
                     check_static(regex, |regex| {
                         regex::Regex::new(regex)
                             .map(drop)
-                            .map_err(|error| format!("invalid regex: {}", regex_reason(&error)))
+                            .map_err(|error| invalid_regex(&error))
                     })
                     .map_err(|message| rest_error(from_at, from.len(), message))?;
                     CaptureFrom::Regex(regex.to_string())

@@ -10,7 +10,9 @@ use clap::Parser;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::test::matcher::{Incoming, Matcher, capture_text, parse_hex, query_first, regex_reason};
+use crate::test::matcher::{
+    Incoming, Matcher, capture_text, invalid_regex, parse_hex, query_first,
+};
 use crate::test::parse::{Action, CaptureFrom, ConnectStep, Outgoing, Script, Step};
 use crate::test::vars::Vars;
 mod connection;
@@ -424,9 +426,8 @@ impl Runner<'_> {
             }
             CaptureFrom::Regex(template) => {
                 let pattern = self.vars.substitute(template).map_err(Failure::plain)?;
-                let regex = regex::Regex::new(&pattern).map_err(|error| {
-                    Failure::plain(format!("invalid regex: {}", regex_reason(&error)))
-                })?;
+                let regex = regex::Regex::new(&pattern)
+                    .map_err(|error| Failure::plain(invalid_regex(&error)))?;
                 let captures = regex.captures(text).ok_or_else(|| Failure {
                     received: vec![Incoming::Message(payload.clone())],
                     ..Failure::plain(format!(
