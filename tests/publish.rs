@@ -298,3 +298,36 @@ fn a_kept_alive_connection_publishes_one_message_after_another() {
     assert!(rest.starts_with("HTTP/1.1 400"), "{rest}");
     assert!(rest.contains("Connection: close"), "{rest}");
 }
+
+/// Publishes over plain TCP are answered apart from the clients' workers; over TLS they stay
+/// where the TLS state is. Both deliver, one publish after another on a kept-alive
+/// connection (curl reuses its connection for a second URL).
+#[test]
+fn curl_publishes_over_tls_on_a_kept_alive_connection() {
+    crate::support::require_debian_packages(&[("curl", "curl")]);
+    let pki = crate::support::certs::pki();
+    let mut server = Server::start(&[
+        "--broadcast",
+        "--cert",
+        &pki.server.cert,
+        "--key",
+        &pki.server.key,
+    ]);
+    let url = format!("wss://localhost:{}/room", server.port);
+    let mut reader = Client::start(&[&url, "--cacert", &pki.ca]);
+    server.stderr.wait_for("[1] connected");
+    let publish = format!("https://localhost:{}/room", server.port);
+    let output = Command::new("curl")
+        .args(["-sS", "-v", "--cacert", &pki.ca, "-d", "over tls"])
+        .args([&publish, &publish])
+        .output()
+        .expect("run curl");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        text(&output.stdout),
+        "{\"delivered\":1}\n{\"delivered\":1}\n"
+    );
+    let trace = text(&output.stderr);
+    assert!(trace.contains("Re-using existing connection"), "{trace}");
+    assert_eq!(reader.stdout.take(2), ["over tls", "over tls"]);
+}

@@ -96,6 +96,41 @@ fn curl_reaches_the_page_over_the_socket_and_the_mode_can_be_set() {
     assert!(text(&output.stdout).contains("id=\"connect\""));
 }
 
+/// A publish over the socket is handed to the publish desk like a TCP one, and a kept-alive
+/// connection goes on publishing from there.
+#[test]
+fn curl_publishes_over_the_socket() {
+    crate::support::require_debian_packages(&[("curl", "curl")]);
+    let mut server = UnixServer::start(&["--broadcast"]);
+    let socket = server.path.display().to_string();
+    let mut reader = wsx()
+        .args(["connect", "ws://localhost/room", "--unix-socket", &socket])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut received = Lines::new(reader.stdout.take().unwrap());
+    server.stderr.wait_for("connected from");
+    let output = Command::new("curl")
+        .args(["-sS", "-v", "--unix-socket", &socket, "-d", "pushed"])
+        .args(["http://localhost/room", "http://localhost/room"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        text(&output.stdout),
+        "{\"delivered\":1}\n{\"delivered\":1}\n"
+    );
+    assert!(
+        text(&output.stderr).contains("Re-using existing connection"),
+        "{output:?}"
+    );
+    assert_eq!(received.take(2), ["pushed", "pushed"]);
+    drop(reader.stdin.take());
+    assert!(reader.wait().unwrap().success());
+}
+
 #[test]
 fn a_missing_socket_is_a_one_line_connect_failure() {
     let path = scratch_dir().join("nobody.sock");

@@ -18,12 +18,16 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 /// An open WebSocket over `S`, as the session loop takes it.
 pub type WebSocket<S> = tokio_tungstenite::WebSocketStream<S>;
 
-/// Any byte stream a WebSocket can run over: TCP, TLS, a proxy tunnel.
+/// Any byte stream a WebSocket can run over: TCP, TLS, a proxy tunnel. `Any`, so that a
+/// server can take a plain socket back out of its box and hand it to another runtime.
 pub trait Transport:
-    tokio::io::AsyncRead + tokio::io::AsyncWrite + ReadReady + Unpin + Send
+    tokio::io::AsyncRead + tokio::io::AsyncWrite + ReadReady + Unpin + Send + std::any::Any
 {
 }
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + ReadReady + Unpin + Send> Transport for T {}
+impl<T> Transport for T where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + ReadReady + Unpin + Send + std::any::Any
+{
+}
 
 /// A transport whose concrete type is chosen at run time (plain or TLS, direct or proxied).
 pub type BoxedTransport = Box<dyn Transport>;

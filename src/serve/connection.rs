@@ -37,9 +37,9 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
         Ok(Some(Opening::Upgraded(opened))) => *opened,
         // Publishes bound their own time: a kept-alive connection takes one after another.
         Ok(Some(Opening::Publish(publish))) => {
-            let (mut stream, request) = *publish;
+            let (stream, request) = *publish;
             // Boxed too: its state would otherwise stay in every connection's task.
-            Box::pin(super::publish::handle(&server, &mut stream, request, &addr)).await;
+            Box::pin(super::publish::hand_over(&server, stream, request, &addr)).await;
             return;
         }
         Ok(None) => return,

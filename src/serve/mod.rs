@@ -56,6 +56,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     let (listener, listening) = Listener::bind(&config.listen, scheme).await?;
 
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel();
+    let (desk, handoffs) = mpsc::unbounded_channel();
     let session = SessionOptions {
         count: None,
         ..config.session.clone()
@@ -66,6 +67,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         }),
         hub: Hub::new(),
         publishes: publish::Batches::default(),
+        desk,
         session,
         printer: printer.clone(),
         active: AtomicUsize::new(0),
@@ -94,6 +96,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
             reason: "server shutting down".into(),
         });
     });
+    tokio::spawn(publish::desk(server.clone(), handoffs));
     let open_file_limit = raise_open_file_limit();
     let mut workers = workers::Workers::start(&server)?;
     // SIGTERM (a service manager, `kill`) stops the server as Ctrl-C does: clients get 1001

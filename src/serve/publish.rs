@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 
 use super::Server;
 use super::hub::Pending;
+use super::workers::{Accepted, Unboxed};
 use crate::protocol::handshake::{
     IncomingRequest, RequestError, read_next_request, respond, respond_and_keep_alive,
 };
@@ -30,10 +31,67 @@ struct Answer {
     log: String,
 }
 
+/// A publish connection on its way from a worker to the desk.
+pub struct Handoff {
+    socket: Accepted,
+    request: IncomingRequest,
+    addr: String,
+}
+
+/// Where publishes are answered: the accept loop's runtime, not a worker's. A worker that
+/// has just queued a burst for its hundreds of clients gets back to a publisher only after
+/// writing to every one of them (about 2.5 ms with 500), which would bind the rate of a
+/// publisher that waits for each answer to that cycle. Answered here at once, publishes pile
+/// up in the channel's log meanwhile and go out together in the next burst.
+pub async fn desk(server: Arc<Server>, mut handoffs: mpsc::UnboundedReceiver<Handoff>) {
+    while let Some(Handoff {
+        socket,
+        request,
+        addr,
+    }) = handoffs.recv().await
+    {
+        let server = server.clone();
+        tokio::spawn(async move {
+            match socket.take_over() {
+                Ok(mut stream) => handle(&server, &mut stream, request, &addr).await,
+                Err(error) => server.printer.warn(&format!(
+                    "{addr}: cannot take the connection over: {}",
+                    crate::error::io_reason(&error)
+                )),
+            }
+        });
+    }
+}
+
+/// Answers a publish connection from a worker: on the desk when it is a plain socket, here
+/// otherwise (TLS keeps its state on this runtime).
+pub async fn hand_over(
+    server: &Arc<Server>,
+    stream: BoxedTransport,
+    request: IncomingRequest,
+    addr: &str,
+) {
+    match Accepted::unbox(stream) {
+        Unboxed::Freed(socket) => {
+            let handoff = Handoff {
+                socket,
+                request,
+                addr: addr.to_string(),
+            };
+            let _ = server.desk.send(handoff);
+        }
+        Unboxed::Kept(mut stream) => handle(server, &mut stream, request, addr).await,
+        Unboxed::Lost(error) => server.printer.warn(&format!(
+            "{addr}: cannot hand the connection over: {}",
+            crate::error::io_reason(&error)
+        )),
+    }
+}
+
 /// Answers the publishes of one connection: the first request, then each next one while the
 /// client keeps the connection alive (HTTP/1.1, as a backend's pooled HTTP client does), each
 /// read and answered within `--handshake-timeout`.
-pub async fn handle(
+async fn handle(
     server: &Arc<Server>,
     stream: &mut BoxedTransport,
     mut request: IncomingRequest,

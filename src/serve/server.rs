@@ -22,6 +22,8 @@ pub struct Server {
     pub(super) hub: Hub,
     /// HTTP publishes on their way to the hub, batched by channel.
     pub(super) publishes: super::publish::Batches,
+    /// Where workers send the publish connections they read, to be answered apart.
+    pub(super) desk: mpsc::UnboundedSender<super::publish::Handoff>,
     pub(super) printer: Arc<Printer>,
     /// Connections that passed the capacity check and have not ended (for --max-connections).
     pub(super) active: AtomicUsize,

@@ -4,6 +4,7 @@
 //! burst), which on small messages cost a fifth of the server's time; connections still
 //! spread over the threads, round-robin.
 
+use std::any::Any;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use tokio::task::JoinSet;
 
 use super::{Server, connection};
 use crate::error::{Error, Result};
+use crate::protocol::BoxedTransport;
 
 /// An accepted connection on its way to a worker: a std socket, free of any runtime.
 pub enum Accepted {
@@ -25,6 +27,48 @@ pub enum Accepted {
 pub enum Socket {
     Tcp(TcpStream, std::net::SocketAddr),
     Unix(UnixStream),
+}
+
+impl Accepted {
+    /// A plain TCP or Unix socket taken back out of its box and released from this runtime,
+    /// for another runtime to take over; any other transport (TLS) stays where it is.
+    pub fn unbox(stream: BoxedTransport) -> Unboxed {
+        let any: &dyn Any = &*stream;
+        if !(any.is::<TcpStream>() || any.is::<UnixStream>()) {
+            return Unboxed::Kept(stream);
+        }
+        let any: Box<dyn Any> = stream;
+        let accepted = match any.downcast::<TcpStream>() {
+            Ok(tcp) => tcp
+                .peer_addr()
+                .and_then(|addr| Ok(Accepted::Tcp(tcp.into_std()?, addr))),
+            Err(any) => match any.downcast::<UnixStream>() {
+                Ok(unix) => unix.into_std().map(Accepted::Unix),
+                Err(_) => unreachable!("checked to be a TCP or Unix socket"),
+            },
+        };
+        match accepted {
+            Ok(accepted) => Unboxed::Freed(accepted),
+            Err(error) => Unboxed::Lost(error),
+        }
+    }
+
+    /// The socket, registered with the runtime this runs on.
+    pub fn take_over(self) -> std::io::Result<BoxedTransport> {
+        Ok(match self {
+            Accepted::Tcp(stream, _) => Box::new(TcpStream::from_std(stream)?),
+            Accepted::Unix(stream) => Box::new(UnixStream::from_std(stream)?),
+        })
+    }
+}
+
+/// What [`Accepted::unbox`] made of a transport.
+pub enum Unboxed {
+    Freed(Accepted),
+    /// Not a plain socket: it stays on this runtime.
+    Kept(BoxedTransport),
+    /// The socket could not leave this runtime's reactor; the connection is gone.
+    Lost(std::io::Error),
 }
 
 impl Socket {
