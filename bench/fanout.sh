@@ -3,7 +3,7 @@
 # every message once and in order (examples/fanout.rs), against `wsx serve --broadcast`,
 # websocat's broadcast (`broadcast:mirror:`) and a Node `ws` broadcast loop in one run; then
 # wsx with the same messages published over HTTP (a connection per publish, and over kept-alive
-# connections), and with the subscribers split over two
+# connections, by 8 publishers and by one), and with the subscribers split over two
 # `wsx serve --redis` instances. Server peak RSS per subscriber is reported with each.
 #
 # usage: bench/fanout.sh [SUBSCRIBERS] [MESSAGES]      (defaults 1000 and 4000)
@@ -54,9 +54,8 @@ run_wsx() {
 run_wsx wsx ws
 run_wsx http http
 run_wsx pool pool
-# Publishes that arrive together go out as one burst; 8 publishers that each wait for their
-# answer make bursts of 8 at most, 32 make bigger ones.
-FANOUT_PUBLISHERS=32 run_wsx pool32 pool
+# One backend publishing one message after another, each waiting for its answer.
+FANOUT_PUBLISHERS=1 run_wsx pool1 pool
 
 PORT="$(free_port)"
 "$WEBSOCAT" -t -q "ws-l:127.0.0.1:$PORT" broadcast:mirror: & WEBSOCAT_PID=$!; pids+=($!)
@@ -90,7 +89,7 @@ echo "|---|---|---|---|"
 echo "| wsx serve --broadcast, WebSocket publisher | $(fmt "${rate[wsx]}") | ${rss[wsx]} B | 1.0× |"
 echo "| wsx serve --broadcast, HTTP publish (a POST a message, 8 publishers at once, a connection each, as curl) | $(fmt "${rate[http]}") | ${rss[http]} B | $(ratio "${rate[http]}" "${rate[wsx]}") |"
 echo "| the same over 8 kept-alive connections (a backend's pooled HTTP client) | $(fmt "${rate[pool]}") | ${rss[pool]} B | $(ratio "${rate[pool]}" "${rate[wsx]}") |"
-echo "| the same, 32 publishers on kept-alive connections | $(fmt "${rate[pool32]}") | ${rss[pool32]} B | $(ratio "${rate[pool32]}" "${rate[wsx]}") |"
+echo "| the same, one publisher on one kept-alive connection | $(fmt "${rate[pool1]}") | ${rss[pool1]} B | $(ratio "${rate[pool1]}" "${rate[wsx]}") |"
 [ -n "${rate[redis]:-}" ] && echo "| two wsx serve --redis, subscribers split | $(fmt "${rate[redis]}") | ${rss[redis]} B | $(ratio "${rate[redis]}" "${rate[wsx]}") |"
 echo "| websocat 1.14 broadcast:mirror: | $(fmt "${rate[websocat]}") | ${rss[websocat]} B | wsx is $(ratio "${rate[wsx]}" "${rate[websocat]}") |"
 echo "| Node ws broadcast loop | $(fmt "${rate[node]}") | ${rss[node]} B | wsx is $(ratio "${rate[wsx]}" "${rate[node]}") |"

@@ -492,7 +492,7 @@ struct ServeSink {
 }
 
 /// The most messages a burst holds before it is passed on: the session loop's own batch.
-const BURST: usize = 256;
+pub(super) const BURST: usize = 256;
 
 impl ServeSink {
     fn pass_on(&mut self) {

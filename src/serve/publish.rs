@@ -267,9 +267,13 @@ async fn fan_out(server: Arc<Server>, channel: String) {
         let payloads = {
             let mut channels = server.publishes.channels();
             match channels.get_mut(&channel) {
+                // A burst at most as large as a WebSocket client's: each subscriber's write
+                // buffer holds one whole burst.
                 Some(log) if !log.payloads.is_empty() => {
-                    log.bytes = 0;
-                    std::mem::take(&mut log.payloads)
+                    let taken = log.payloads.len().min(super::connection::BURST);
+                    let burst: Vec<Payload> = log.payloads.drain(..taken).collect();
+                    log.bytes -= burst.iter().map(Payload::len).sum::<usize>();
+                    burst
                 }
                 _ => {
                     // Nothing came since the last burst: the next publish starts a new task.
