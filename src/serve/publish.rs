@@ -40,7 +40,7 @@ pub struct Handoff {
 
 /// Where publishes are answered: the accept loop's runtime, not a worker's. A worker that
 /// has just queued a burst for its hundreds of clients gets back to a publisher only after
-/// writing to every one of them (about 2.5 ms with 500), which would bind the rate of a
+/// writing to every one of them (about 2.5 ms for 1,000), which would bind the rate of a
 /// publisher that waits for each answer to that cycle. Answered here at once, publishes pile
 /// up in the channel's log meanwhile and go out together in the next burst.
 pub async fn desk(server: Arc<Server>, mut handoffs: mpsc::UnboundedReceiver<Handoff>) {
