@@ -42,6 +42,31 @@ fn a_stalled_handshake_times_out() {
     server.stderr.wait_for("not completed within 0.5s");
 }
 
+/// A server that takes publishes looks at each connection's first bytes before a worker
+/// opens it: the handshake timeout still counts from the connection, not from those bytes.
+#[test]
+fn the_handshake_timeout_counts_from_the_connection() {
+    let mut server = Server::start(&["--broadcast", "--handshake-timeout", "2"]);
+    let started = Instant::now();
+    let mut silent = TcpStream::connect(server.addr()).unwrap();
+    let mut slow = TcpStream::connect(server.addr()).unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    slow.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    for stream in [&mut silent, &mut slow] {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        assert!(rest.is_empty(), "{rest:?}");
+    }
+    // Dropped at 2 s; counted from the first bytes it would have been 3.2 s.
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(2900), "{elapsed:?}");
+    server.stderr.wait_for("not completed within 2s");
+    server.stderr.wait_for("not completed within 2s");
+}
+
 #[test]
 fn garbage_gets_400_and_plain_http_gets_426() {
     let server = Server::start(&["--echo"]);

@@ -16,7 +16,9 @@ use crate::protocol::{BoxedTransport, Event, EventSink, Payload, Upgraded};
 /// The built-in test page, served for a plain `GET /` (no external assets).
 const PAGE: &str = include_str!("page.html");
 
-pub async fn handle(server: Arc<Server>, socket: Socket) {
+/// Serves one connection; its opening handshake must end by `deadline` (`--handshake-timeout`
+/// from when it was accepted).
+pub async fn handle(server: Arc<Server>, socket: Socket, deadline: tokio::time::Instant) {
     let addr = socket.peer();
     let stream: BoxedTransport = match socket {
         Socket::Tcp(stream, _) => {
@@ -26,14 +28,13 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
         Socket::Unix(stream) => Box::new(stream),
     };
     let scheme = if server.tls.is_some() { "wss" } else { "ws" };
-    let timeout = server.config.handshake_timeout;
     // The whole opening handshake is bounded, so a client that stalls (or sends nothing)
     // holds only its own task, and only this long.
     // Boxed, here and for --exec below: a task's allocation is as large as its largest state,
     // and the handshake (TLS included) and the exec machinery are much larger than what an
     // open connection keeps, which every one of thousands of idle connections would pay.
     let opening = Box::pin(open(server.clone(), stream, &addr));
-    let opened = match tokio::time::timeout(timeout, opening).await {
+    let opened = match tokio::time::timeout_at(deadline, opening).await {
         Ok(Some(Opening::Upgraded(opened))) => *opened,
         // Publishes bound their own time: a kept-alive connection takes one after another.
         Ok(Some(Opening::Publish(publish))) => {
@@ -43,13 +44,7 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
             return;
         }
         Ok(None) => return,
-        Err(_) => {
-            server.printer.warn(&format!(
-                "{addr}: opening handshake not completed within {}s; dropped",
-                timeout.as_secs_f64()
-            ));
-            return;
-        }
+        Err(_) => return stalled(&server, &addr),
     };
     let Opened {
         ws,
@@ -139,6 +134,14 @@ pub async fn handle(server: Arc<Server>, socket: Socket) {
         }
     }
     server.hub.unregister(id);
+}
+
+/// Says that a client did not complete its opening handshake in time, and was dropped.
+pub(super) fn stalled(server: &Server, addr: &str) {
+    server.printer.warn(&format!(
+        "{addr}: opening handshake not completed within {}s; dropped",
+        server.config.handshake_timeout.as_secs_f64()
+    ));
 }
 
 /// What a connection does, from the server's mode: decided once, when it opens.

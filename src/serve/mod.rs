@@ -57,6 +57,8 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
 
     let (stop_tx, mut stop_rx) = mpsc::unbounded_channel();
     let (desk, handoffs) = mpsc::unbounded_channel();
+    // Connections the accept loop peeked at before they go to a worker.
+    let (sorted_tx, mut sorted_rx) = mpsc::unbounded_channel();
     let session = SessionOptions {
         count: None,
         ..config.session.clone()
@@ -68,6 +70,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
         hub: Hub::new(),
         publishes: publish::Batches::default(),
         desk,
+        desk_thread: std::thread::current().id(),
         session,
         printer: printer.clone(),
         active: AtomicUsize::new(0),
@@ -116,7 +119,12 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
     let stop = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(socket) => workers.assign(socket, &server),
+                Ok(socket) => {
+                    let deadline = tokio::time::Instant::now() + server.config.handshake_timeout;
+                    if let Some(socket) = publish::sort(&server, socket, deadline, &sorted_tx) {
+                        workers.assign(socket, deadline, &server);
+                    }
+                }
                 Err(error) => {
                     // Out of descriptors and the like: report (once a second at most),
                     // breathe, keep serving the clients already connected.
@@ -127,6 +135,7 @@ async fn serve(config: ServeConfig, printer: Arc<Printer>) -> Result<ExitCode> {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
+            Some((socket, deadline)) = sorted_rx.recv() => workers.assign(socket, deadline, &server),
             Some(stop) = stop_rx.recv() => break stop,
             _ = tokio::signal::ctrl_c() => break Stop { code: 1001, reason: "server shutting down".into() },
             _ = terminate.recv() => break Stop { code: 1001, reason: "server shutting down".into() },

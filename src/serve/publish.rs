@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
 
 use super::Server;
 use super::hub::Pending;
-use super::workers::{Accepted, Unboxed};
+use super::workers::{Accepted, Socket, Unboxed};
 use crate::protocol::handshake::{
     IncomingRequest, RequestError, read_next_request, respond, respond_and_keep_alive,
 };
@@ -29,6 +30,46 @@ struct Answer {
     status: u16,
     body: String,
     log: String,
+}
+
+/// A connection on its way to a worker, with the end of its opening handshake.
+pub type ToWorkers = mpsc::UnboundedSender<(Socket, Instant)>;
+
+/// Where a freshly accepted connection is served. A plain TCP connection to a server that
+/// takes publishes is first peeked at here, on the accept loop's runtime: one that starts
+/// with `POST ` is served here whole (its request read here too, which a worker busy with
+/// a delivery cycle would get to only after it); any other goes to a worker as it came
+/// (peeked, nothing read). `None` when this took the connection.
+pub fn sort(
+    server: &Arc<Server>,
+    socket: Socket,
+    deadline: Instant,
+    to_workers: &ToWorkers,
+) -> Option<Socket> {
+    let takes_publishes = matches!(server.config.publish, PublishPolicy::On { .. });
+    if !takes_publishes || server.tls.is_some() || !matches!(socket, Socket::Tcp(..)) {
+        return Some(socket);
+    }
+    let (server, to_workers) = (server.clone(), to_workers.clone());
+    tokio::spawn(async move {
+        let Socket::Tcp(stream, addr) = &socket else {
+            return;
+        };
+        let mut start = [0u8; 5];
+        match tokio::time::timeout_at(deadline, stream.peek(&mut start)).await {
+            Ok(Ok(5)) if &start == b"POST " => {
+                super::connection::handle(server, socket, deadline).await;
+            }
+            // Closed before a byte came, as a port scan does.
+            Ok(Ok(0) | Err(_)) => {}
+            // Anything else, a few bytes of a POST included, opens as usual.
+            Ok(Ok(_)) => {
+                let _ = to_workers.send((socket, deadline));
+            }
+            Err(_) => super::connection::stalled(&server, &addr.to_string()),
+        }
+    });
+    None
 }
 
 /// A publish connection on its way from a worker to the desk.
@@ -67,10 +108,14 @@ pub async fn desk(server: Arc<Server>, mut handoffs: mpsc::UnboundedReceiver<Han
 /// otherwise (TLS keeps its state on this runtime).
 pub async fn hand_over(
     server: &Arc<Server>,
-    stream: BoxedTransport,
+    mut stream: BoxedTransport,
     request: IncomingRequest,
     addr: &str,
 ) {
+    // Already on the desk: a connection the accept loop sorted out.
+    if std::thread::current().id() == server.desk_thread {
+        return handle(server, &mut stream, request, addr).await;
+    }
     match Accepted::unbox(stream) {
         Unboxed::Freed(socket) => {
             let handoff = Handoff {

@@ -24,6 +24,8 @@ pub struct Server {
     pub(super) publishes: super::publish::Batches,
     /// Where workers send the publish connections they read, to be answered apart.
     pub(super) desk: mpsc::UnboundedSender<super::publish::Handoff>,
+    /// The thread the desk (and the accept loop) runs on.
+    pub(super) desk_thread: std::thread::ThreadId,
     pub(super) printer: Arc<Printer>,
     /// Connections that passed the capacity check and have not ended (for --max-connections).
     pub(super) active: AtomicUsize,

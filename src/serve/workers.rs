@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::{Server, connection};
 use crate::error::{Error, Result};
@@ -82,7 +83,7 @@ impl Socket {
 }
 
 pub struct Workers {
-    inboxes: Vec<mpsc::UnboundedSender<Accepted>>,
+    inboxes: Vec<mpsc::UnboundedSender<(Accepted, Instant)>>,
     next: usize,
     /// Dropped by each worker once all its connections have ended.
     finished: mpsc::Receiver<()>,
@@ -126,8 +127,8 @@ impl Workers {
         Ok(workers)
     }
 
-    /// Hands a freshly accepted connection to the next worker.
-    pub fn assign(&mut self, socket: Socket, server: &Server) {
+    /// Hands an accepted connection to the next worker, which has until `deadline` to open it.
+    pub fn assign(&mut self, socket: Socket, deadline: Instant, server: &Server) {
         let addr = socket.peer();
         // Leaving this runtime's reactor; the worker registers it with its own.
         let accepted = match socket {
@@ -148,7 +149,7 @@ impl Workers {
         };
         let worker = self.next % self.inboxes.len();
         self.next = self.next.wrapping_add(1);
-        let _ = self.inboxes[worker].send(accepted);
+        let _ = self.inboxes[worker].send((accepted, deadline));
     }
 
     /// Lets the workers finish the connections they hold, for at most `grace`; then drops
@@ -177,7 +178,7 @@ pub const UNIX_PEER: &str = "unix";
 
 async fn work(
     server: Arc<Server>,
-    mut accepted: mpsc::UnboundedReceiver<Accepted>,
+    mut accepted: mpsc::UnboundedReceiver<(Accepted, Instant)>,
     mut abandon: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
@@ -185,7 +186,7 @@ async fn work(
     while accepting || !connections.is_empty() {
         tokio::select! {
             next = accepted.recv(), if accepting => match next {
-                Some(accepted) => {
+                Some((accepted, deadline)) => {
                     let (socket, addr) = match accepted {
                         Accepted::Tcp(stream, addr) => (
                             TcpStream::from_std(stream).map(|stream| Socket::Tcp(stream, addr)),
@@ -197,7 +198,7 @@ async fn work(
                     };
                     match socket {
                         Ok(socket) => {
-                            connections.spawn(connection::handle(server.clone(), socket));
+                            connections.spawn(connection::handle(server.clone(), socket, deadline));
                         }
                         Err(error) => server.printer.warn(&format!(
                             "{addr}: cannot take the connection over: {}",
