@@ -211,7 +211,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__connect)
-            opts="-H -s -o -k -L -b -x -n -w -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --proxy --no-proxy --location --unix-socket --cert --key --echo --linger --reconnect --record --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --help"
+            opts="-H -s -o -k -L -b -x -n -w -P -t -q -v -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --proxy --no-proxy --location --unix-socket --cert --key --echo --linger --reconnect --record --binary --execute --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --quiet --no-color --binary-output --max-message-size --max-frame-size --verbose --pretty --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +469,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__proxy)
-            opts="-H -s -o -k -L -P -t -v -q -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --proxy --no-proxy --location --unix-socket --delay --drop --disconnect-after --record --cert --key --allow-origin --max-connections --show-ping-pong --timestamps --jsonl --verbose --quiet --no-color --help"
+            opts="-H -s -o -k -L -P -t -q -v -h --header --subprotocol --origin --auth --connect-timeout --insecure --ca --cacert --proxy --no-proxy --location --unix-socket --delay --drop --disconnect-after --record --cert --key --allow-origin --max-connections --show-ping-pong --timestamps --jsonl --quiet --no-color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,7 +563,7 @@ _wsx() {
             return 0
             ;;
         wsx__subcmd__serve)
-            opts="-s -b -n -w -P -t -v -q -x -h --socket-mode --echo --broadcast --exec --script --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --publish-token --no-publish --redis --binary --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --binary-output --max-message-size --max-frame-size --verbose --quiet --no-color --pretty --execute --help"
+            opts="-s -b -n -w -P -t -q -v -x -h --socket-mode --echo --broadcast --exec --script --subprotocol --max-connections --origin --handshake-timeout --queue-limit --threads --cert --key --client-ca --no-page --publish-token --no-publish --redis --binary --raw --count --wait --ping-interval --show-ping-pong --timestamps --jsonl --quiet --no-color --binary-output --max-message-size --max-frame-size --verbose --pretty --execute --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

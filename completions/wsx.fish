@@ -67,9 +67,9 @@ complete -c wsx -n "__fish_wsx_using_subcommand connect" -l raw -d 'Bytes in and
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l jsonl -d 'Write one JSON object per event on stdout'
-complete -c wsx -n "__fish_wsx_using_subcommand connect" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s q -l quiet -d 'No diagnostics on stderr (fatal errors are still printed)'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l no-color -d 'Plain output without colors (also NO_COLOR)'
+complete -c wsx -n "__fish_wsx_using_subcommand connect" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand connect" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s H -l header -d 'Extra request header (repeatable)' -r
@@ -103,9 +103,9 @@ complete -c wsx -n "__fish_wsx_using_subcommand c" -l raw -d 'Bytes in and out: 
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l jsonl -d 'Write one JSON object per event on stdout'
-complete -c wsx -n "__fish_wsx_using_subcommand c" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s q -l quiet -d 'No diagnostics on stderr (fatal errors are still printed)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l no-color -d 'Plain output without colors (also NO_COLOR)'
+complete -c wsx -n "__fish_wsx_using_subcommand c" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand c" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l socket-mode -d 'Permissions of the unix:PATH socket, in octal' -r
@@ -140,9 +140,9 @@ complete -c wsx -n "__fish_wsx_using_subcommand serve" -l raw -d 'Bytes in and o
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l jsonl -d 'Write one JSON object per event on stdout'
-complete -c wsx -n "__fish_wsx_using_subcommand serve" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s q -l quiet -d 'No diagnostics on stderr (fatal errors are still printed)'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l no-color -d 'Plain output without colors (also NO_COLOR)'
+complete -c wsx -n "__fish_wsx_using_subcommand serve" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l socket-mode -d 'Permissions of the unix:PATH socket, in octal' -r
@@ -177,9 +177,9 @@ complete -c wsx -n "__fish_wsx_using_subcommand s" -l raw -d 'Bytes in and out: 
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l jsonl -d 'Write one JSON object per event on stdout'
-complete -c wsx -n "__fish_wsx_using_subcommand s" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s q -l quiet -d 'No diagnostics on stderr (fatal errors are still printed)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l no-color -d 'Plain output without colors (also NO_COLOR)'
+complete -c wsx -n "__fish_wsx_using_subcommand s" -s v -l verbose -d 'Print the opening handshake on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -l pretty -d 'Indent JSON messages in the REPL (pipe output stays as received)'
 complete -c wsx -n "__fish_wsx_using_subcommand s" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s H -l header -d 'Extra request header (repeatable)' -r
@@ -204,9 +204,9 @@ complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s L -l location -d 'Foll
 complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s P -l show-ping-pong -d 'Print ping and pong frames'
 complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s t -l timestamps -d 'Prefix printed events with the time (UTC)'
 complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l jsonl -d 'Write one JSON object per event on stdout'
-complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s v -l verbose -d 'Print both legs\' handshakes on stderr'
-complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s q -l quiet -d 'No diagnostics on stderr'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s q -l quiet -d 'No diagnostics on stderr (fatal errors are still printed)'
 complete -c wsx -n "__fish_wsx_using_subcommand proxy" -l no-color -d 'Plain output without colors (also NO_COLOR)'
+complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s v -l verbose -d 'Print both legs\' handshakes on stderr'
 complete -c wsx -n "__fish_wsx_using_subcommand proxy" -s h -l help -d 'Print help'
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s H -l header -d 'Extra request header (repeatable)' -r
 complete -c wsx -n "__fish_wsx_using_subcommand bench" -s s -l subprotocol -d 'Offer this subprotocol (repeatable, in order of preference)' -r

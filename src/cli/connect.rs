@@ -33,17 +33,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "SECS", value_parser = super::parse_seconds)]
     pub ping_interval: Option<f64>,
 
-    /// Print ping and pong frames
-    #[arg(short = 'P', long)]
-    pub show_ping_pong: bool,
-
-    /// Prefix printed events with the time (UTC)
-    #[arg(short, long)]
-    pub timestamps: bool,
-
-    /// Write one JSON object per event on stdout
-    #[arg(long)]
-    pub jsonl: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 
     /// How received binary messages are written in pipe mode
     #[arg(long, value_enum, default_value_t = BinaryOutput::Raw, value_name = "FORMAT")]
@@ -61,6 +52,26 @@ pub struct CommonArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// Indent JSON messages in the REPL (pipe output stays as received)
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+/// How events are shown: options of both ends and of the proxy.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Print ping and pong frames
+    #[arg(short = 'P', long)]
+    pub show_ping_pong: bool,
+
+    /// Prefix printed events with the time (UTC)
+    #[arg(short, long)]
+    pub timestamps: bool,
+
+    /// Write one JSON object per event on stdout
+    #[arg(long)]
+    pub jsonl: bool,
+
     /// No diagnostics on stderr (fatal errors are still printed)
     #[arg(short, long)]
     pub quiet: bool,
@@ -68,10 +79,6 @@ pub struct CommonArgs {
     /// Plain output without colors (also NO_COLOR)
     #[arg(long)]
     pub no_color: bool,
-
-    /// Indent JSON messages in the REPL (pipe output stays as received)
-    #[arg(long)]
-    pub pretty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

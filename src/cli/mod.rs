@@ -12,7 +12,7 @@ mod connect;
 mod serve;
 mod tools;
 
-pub use connect::{BinaryOutput, ClientArgs, CommonArgs, ConnectArgs, ReachArgs};
+pub use connect::{BinaryOutput, ClientArgs, CommonArgs, ConnectArgs, ReachArgs, ViewArgs};
 pub use serve::{ProxyArgs, ServeArgs};
 pub use tools::{BenchArgs, TestArgs};
 

@@ -140,27 +140,10 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
 
-    /// Print ping and pong frames
-    #[arg(short = 'P', long)]
-    pub show_ping_pong: bool,
-
-    /// Prefix printed events with the time (UTC)
-    #[arg(short, long)]
-    pub timestamps: bool,
-
-    /// Write one JSON object per event on stdout
-    #[arg(long)]
-    pub jsonl: bool,
+    #[command(flatten)]
+    pub view: super::connect::ViewArgs,
 
     /// Print both legs' handshakes on stderr
     #[arg(short, long)]
     pub verbose: bool,
-
-    /// No diagnostics on stderr
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Plain output without colors (also NO_COLOR)
-    #[arg(long)]
-    pub no_color: bool,
 }

@@ -9,7 +9,7 @@ mod serve;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use crate::cli::{BinaryOutput, CommonArgs, ConnectArgs};
+use crate::cli::{BinaryOutput, CommonArgs, ConnectArgs, ViewArgs};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::output::format::BinaryFormat;
@@ -124,11 +124,8 @@ pub(crate) fn execute_messages(common: &CommonArgs) -> Result<Vec<Payload>> {
         .collect()
 }
 
-pub(crate) fn output_options(
-    common: &CommonArgs,
-    interactive: bool,
-    payloads_on_stdout: bool,
-) -> OutputOptions {
+/// How events are shown, from `-P`, `-t`, `--jsonl`, `-q` and `--no-color`; nothing else.
+pub(crate) fn view_options(view: &ViewArgs, interactive: bool) -> OutputOptions {
     // People read stdout in the REPL and stderr in pipe mode.
     let human_stream_is_terminal = if interactive {
         std::io::stdout().is_terminal()
@@ -136,11 +133,21 @@ pub(crate) fn output_options(
         std::io::stderr().is_terminal()
     };
     OutputOptions {
-        color: color_wanted(common.no_color, human_stream_is_terminal),
-        timestamps: common.timestamps,
-        quiet: common.quiet,
-        jsonl: common.jsonl,
-        show_ping_pong: common.show_ping_pong,
+        color: color_wanted(view.no_color, human_stream_is_terminal),
+        timestamps: view.timestamps,
+        quiet: view.quiet,
+        jsonl: view.jsonl,
+        show_ping_pong: view.show_ping_pong,
+        ..OutputOptions::plain()
+    }
+}
+
+pub(crate) fn output_options(
+    common: &CommonArgs,
+    interactive: bool,
+    payloads_on_stdout: bool,
+) -> OutputOptions {
+    OutputOptions {
         binary_output: match common.binary_output {
             BinaryOutput::Raw => BinaryFormat::Raw,
             BinaryOutput::Hex => BinaryFormat::Hex,
@@ -150,6 +157,7 @@ pub(crate) fn output_options(
         payloads_on_stdout,
         pretty: common.pretty,
         transcript: interactive,
+        ..view_options(&common.view, interactive)
     }
 }
 
@@ -170,7 +178,8 @@ impl TryFrom<ConnectArgs> for ConnectConfig {
         let stdin_is_terminal = std::io::stdin().is_terminal();
         // `-x` with nothing piped in means "just these messages".
         let read_stdin = common.execute.is_empty() || !stdin_is_terminal;
-        let interactive = terminals() && common.execute.is_empty() && !common.jsonl && !common.raw;
+        let interactive =
+            terminals() && common.execute.is_empty() && !common.view.jsonl && !common.raw;
         let session = session_options(common, args.echo)?;
         Ok(ConnectConfig {
             client: Client::new(&args.client, session.limits, common.verbose)?,

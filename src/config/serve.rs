@@ -1,13 +1,12 @@
 //! `serve` and `proxy` (which runs as a serve mode): where to listen, the mode, its limits.
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::client::{Client, check_subprotocols};
 use crate::error::{Error, Result};
-use crate::output::{OutputOptions, color_wanted};
+use crate::output::OutputOptions;
 use crate::protocol::{DEFAULT_MAX_FRAME_SIZE, Limits, SessionOptions};
 use crate::serve::publish::PublishPolicy;
 
@@ -237,7 +236,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             },
         };
         let console = mode == ServeMode::Console;
-        let interactive = console && terminals() && !common.jsonl && !common.raw;
+        let interactive = console && terminals() && !common.view.jsonl && !common.raw;
         let session = session_options(common, mode == ServeMode::Echo)?;
         Ok(ServeConfig {
             listen,
@@ -342,22 +341,10 @@ impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
             disconnect_after: args.disconnect_after,
             record: args.record.clone(),
         };
-        let interactive = terminals() && !args.jsonl;
+        let interactive = terminals() && !args.view.jsonl;
         let output = OutputOptions {
-            color: color_wanted(
-                args.no_color,
-                if interactive {
-                    std::io::stdout().is_terminal()
-                } else {
-                    std::io::stderr().is_terminal()
-                },
-            ),
-            timestamps: args.timestamps,
-            quiet: args.quiet,
-            jsonl: args.jsonl,
-            show_ping_pong: args.show_ping_pong,
             transcript: interactive,
-            ..OutputOptions::plain()
+            ..super::view_options(&args.view, interactive)
         };
         Ok(ServeConfig {
             listen: ListenAddr::Tcp { host, port },
