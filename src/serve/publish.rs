@@ -47,16 +47,18 @@ pub fn sort(
     to_workers: &ToWorkers,
 ) -> Option<Socket> {
     let takes_publishes = matches!(server.config.publish, PublishPolicy::On { .. });
-    if !takes_publishes || server.tls.is_some() || !matches!(socket, Socket::Tcp(..)) {
+    if !takes_publishes || server.tls.is_some() {
         return Some(socket);
     }
+    let Socket::Tcp(stream, addr) = socket else {
+        return Some(socket);
+    };
     let (server, to_workers) = (server.clone(), to_workers.clone());
     tokio::spawn(async move {
-        let Socket::Tcp(stream, addr) = &socket else {
-            return;
-        };
         let mut start = [0u8; 5];
-        match tokio::time::timeout_at(deadline, stream.peek(&mut start)).await {
+        let peeked = tokio::time::timeout_at(deadline, stream.peek(&mut start)).await;
+        let socket = Socket::Tcp(stream, addr);
+        match peeked {
             Ok(Ok(5)) if &start == b"POST " => {
                 super::connection::handle(server, socket, deadline).await;
             }
