@@ -5,7 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
-use crate::support::{Lines, run, scratch_dir, text, wsx};
+use crate::support::{Client, Lines, run, scratch_dir, text, wsx};
 
 /// `wsx serve unix:PATH ARGS…`, once it says it is listening.
 struct UnixServer {
@@ -103,14 +103,7 @@ fn curl_publishes_over_the_socket() {
     crate::support::require_debian_packages(&[("curl", "curl")]);
     let mut server = UnixServer::start(&["--broadcast"]);
     let socket = server.path.display().to_string();
-    let mut reader = wsx()
-        .args(["connect", "ws://localhost/room", "--unix-socket", &socket])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut received = Lines::new(reader.stdout.take().unwrap());
+    let mut reader = Client::start(&["ws://localhost/room", "--unix-socket", &socket]);
     server.stderr.wait_for("connected from");
     let output = Command::new("curl")
         .args(["-sS", "-v", "--unix-socket", &socket, "-d", "pushed"])
@@ -126,9 +119,8 @@ fn curl_publishes_over_the_socket() {
         text(&output.stderr).contains("Re-using existing connection"),
         "{output:?}"
     );
-    assert_eq!(received.take(2), ["pushed", "pushed"]);
-    drop(reader.stdin.take());
-    assert!(reader.wait().unwrap().success());
+    assert_eq!(reader.stdout.take(2), ["pushed", "pushed"]);
+    assert!(reader.finish().success());
 }
 
 #[test]

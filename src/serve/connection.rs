@@ -20,13 +20,7 @@ const PAGE: &str = include_str!("page.html");
 /// from when it was accepted).
 pub async fn handle(server: Arc<Server>, socket: Socket, deadline: tokio::time::Instant) {
     let addr = socket.peer();
-    let stream: BoxedTransport = match socket {
-        Socket::Tcp(stream, _) => {
-            let _ = stream.set_nodelay(true);
-            Box::new(stream)
-        }
-        Socket::Unix(stream) => Box::new(stream),
-    };
+    let stream = socket.into_transport();
     let scheme = if server.tls.is_some() { "wss" } else { "ws" };
     // The whole opening handshake is bounded, so a client that stalls (or sends nothing)
     // holds only its own task, and only this long.

@@ -96,7 +96,7 @@ pub async fn desk(server: Arc<Server>, mut handoffs: mpsc::UnboundedReceiver<Han
         let server = server.clone();
         tokio::spawn(async move {
             match socket.take_over() {
-                Ok(mut stream) => handle(&server, &mut stream, request, &addr).await,
+                Ok(socket) => handle(&server, &mut socket.into_transport(), request, &addr).await,
                 Err(error) => server.printer.warn(&format!(
                     "{addr}: cannot take the connection over: {}",
                     crate::error::io_reason(&error)

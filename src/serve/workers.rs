@@ -39,27 +39,33 @@ impl Accepted {
             return Unboxed::Kept(stream);
         }
         let any: Box<dyn Any> = stream;
-        let accepted = match any.downcast::<TcpStream>() {
-            Ok(tcp) => tcp
-                .peer_addr()
-                .and_then(|addr| Ok(Accepted::Tcp(tcp.into_std()?, addr))),
+        let socket = match any.downcast::<TcpStream>() {
+            Ok(tcp) => tcp.peer_addr().map(|addr| Socket::Tcp(*tcp, addr)),
             Err(any) => match any.downcast::<UnixStream>() {
-                Ok(unix) => unix.into_std().map(Accepted::Unix),
+                Ok(unix) => Ok(Socket::Unix(*unix)),
                 Err(_) => unreachable!("checked to be a TCP or Unix socket"),
             },
         };
-        match accepted {
+        match socket.and_then(Socket::release) {
             Ok(accepted) => Unboxed::Freed(accepted),
             Err(error) => Unboxed::Lost(error),
         }
     }
 
     /// The socket, registered with the runtime this runs on.
-    pub fn take_over(self) -> std::io::Result<BoxedTransport> {
+    pub fn take_over(self) -> std::io::Result<Socket> {
         Ok(match self {
-            Accepted::Tcp(stream, _) => Box::new(TcpStream::from_std(stream)?),
-            Accepted::Unix(stream) => Box::new(UnixStream::from_std(stream)?),
+            Accepted::Tcp(stream, addr) => Socket::Tcp(TcpStream::from_std(stream)?, addr),
+            Accepted::Unix(stream) => Socket::Unix(UnixStream::from_std(stream)?),
         })
+    }
+
+    /// The client's address as logs and `/clients` show it.
+    fn peer(&self) -> String {
+        match self {
+            Accepted::Tcp(_, addr) => addr.to_string(),
+            Accepted::Unix(_) => UNIX_PEER.to_string(),
+        }
     }
 }
 
@@ -78,6 +84,27 @@ impl Socket {
         match self {
             Socket::Tcp(_, addr) => addr.to_string(),
             Socket::Unix(_) => UNIX_PEER.to_string(),
+        }
+    }
+
+    /// The socket, leaving this runtime's reactor for another runtime to take over.
+    fn release(self) -> std::io::Result<Accepted> {
+        match self {
+            Socket::Tcp(stream, addr) => {
+                stream.into_std().map(|stream| Accepted::Tcp(stream, addr))
+            }
+            Socket::Unix(stream) => stream.into_std().map(Accepted::Unix),
+        }
+    }
+
+    /// The byte stream a connection runs over.
+    pub fn into_transport(self) -> BoxedTransport {
+        match self {
+            Socket::Tcp(stream, _) => {
+                let _ = stream.set_nodelay(true);
+                Box::new(stream)
+            }
+            Socket::Unix(stream) => Box::new(stream),
         }
     }
 }
@@ -131,13 +158,7 @@ impl Workers {
     pub fn assign(&mut self, socket: Socket, deadline: Instant, server: &Server) {
         let addr = socket.peer();
         // Leaving this runtime's reactor; the worker registers it with its own.
-        let accepted = match socket {
-            Socket::Tcp(stream, addr) => {
-                stream.into_std().map(|stream| Accepted::Tcp(stream, addr))
-            }
-            Socket::Unix(stream) => stream.into_std().map(Accepted::Unix),
-        };
-        let accepted = match accepted {
+        let accepted = match socket.release() {
             Ok(accepted) => accepted,
             Err(error) => {
                 server.printer.warn(&format!(
@@ -187,16 +208,8 @@ async fn work(
         tokio::select! {
             next = accepted.recv(), if accepting => match next {
                 Some((accepted, deadline)) => {
-                    let (socket, addr) = match accepted {
-                        Accepted::Tcp(stream, addr) => (
-                            TcpStream::from_std(stream).map(|stream| Socket::Tcp(stream, addr)),
-                            addr.to_string(),
-                        ),
-                        Accepted::Unix(stream) => {
-                            (UnixStream::from_std(stream).map(Socket::Unix), UNIX_PEER.to_string())
-                        }
-                    };
-                    match socket {
+                    let addr = accepted.peer();
+                    match accepted.take_over() {
                         Ok(socket) => {
                             connections.spawn(connection::handle(server.clone(), socket, deadline));
                         }
