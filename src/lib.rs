@@ -10,6 +10,7 @@ pub mod connect;
 pub mod error;
 pub mod generate;
 pub mod input;
+pub mod memcpy_tuning;
 pub mod output;
 pub mod protocol;
 pub mod queue;

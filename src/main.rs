@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             error.exit()
         }
     };
+    wsx::memcpy_tuning::apply(cli.command.as_ref());
     match wsx::run(cli) {
         Ok(code) => code,
         Err(wsx::error::Error::Report(report)) => {

@@ -198,6 +198,30 @@ fn the_request_is_in_the_environment() {
     assert!(fields[4].starts_with("127.0.0.1:"), "{stdout}");
 }
 
+/// On machines where wsx restarts itself to tune glibc's copies (see `memcpy_tuning`), the
+/// program still sees the environment exactly as the user gave it.
+#[test]
+fn the_program_gets_the_users_environment_unchanged() {
+    let show = r#"echo "${GLIBC_TUNABLES-unset}|${WSX_MEMCPY_TUNED-unset}""#;
+    for (given, seen) in [
+        (None, "unset|unset"),
+        (
+            Some("glibc.malloc.arena_max=2"),
+            "glibc.malloc.arena_max=2|unset",
+        ),
+    ] {
+        let mut command = crate::support::wsx();
+        command.env_remove("GLIBC_TUNABLES");
+        if let Some(value) = given {
+            command.env("GLIBC_TUNABLES", value);
+        }
+        let server = Server::start_command(command, &["--exec", "--", "sh", "-c", show]);
+        let output = run(&["connect", &server.url, "-w", "30"], b"");
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(text(&output.stdout).trim_end(), seen);
+    }
+}
+
 #[test]
 fn stderr_is_tagged_with_the_client_id_even_with_quiet() {
     let mut server = exec_server(

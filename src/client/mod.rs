@@ -221,14 +221,7 @@ mod tests {
     fn client(args: &[&str]) -> Result<Client> {
         let args = Args::try_parse_from(std::iter::once("wsx").chain(args.iter().copied()))
             .map_err(|error| Error::Usage(error.to_string()))?;
-        Client::new(
-            &args.client,
-            Limits {
-                max_message_size: 1 << 20,
-                max_frame_size: 1 << 20,
-            },
-            false,
-        )
+        Client::new(&args.client, Limits::new(1 << 20, 1 << 20), false)
     }
 
     #[test]

@@ -48,10 +48,8 @@ impl TryFrom<BenchArgs> for BenchConfig {
             return Err(Error::Usage("--rate must be a positive number".into()));
         }
         let per_connection = args.messages / args.connections as u64;
-        let limits = Limits {
-            max_message_size: args.size.max(64 << 20),
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-        };
+        let limits =
+            Limits::new(args.size.max(64 << 20), DEFAULT_MAX_FRAME_SIZE).reading_whole(args.size);
         if let Some(warmup) = args.warmup
             && warmup >= per_connection
         {

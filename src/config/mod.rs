@@ -92,10 +92,7 @@ pub(crate) fn session_options(common: &CommonArgs, echo: bool) -> Result<Session
         count: common.count,
         ping_interval,
         close_timeout: CLOSE_TIMEOUT,
-        limits: Limits {
-            max_message_size: common.max_message_size,
-            max_frame_size: common.max_frame_size,
-        },
+        limits: Limits::new(common.max_message_size, common.max_frame_size),
     })
 }
 

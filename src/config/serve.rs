@@ -296,10 +296,7 @@ impl TryFrom<crate::cli::ProxyArgs> for ServeConfig {
                     .into(),
             ));
         }
-        let limits = Limits {
-            max_message_size: 64 << 20,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-        };
+        let limits = Limits::new(64 << 20, DEFAULT_MAX_FRAME_SIZE);
         let client = Client::reaching(&upstream, &args.upstream, None, limits, args.verbose)?;
         let drops = args
             .drops

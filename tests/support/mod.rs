@@ -262,11 +262,18 @@ impl Server {
     }
 
     pub fn start_with_stdin(args: &[&str], stdin: Stdio) -> Server {
-        let mut child = wsx()
+        let mut command = wsx();
+        command.stdin(stdin);
+        Self::start_command(command, args)
+    }
+
+    /// Starts `wsx serve 127.0.0.1:0 <args>` from a command that has its environment or stdin
+    /// set already.
+    pub fn start_command(mut command: Command, args: &[&str]) -> Server {
+        let mut child = command
             .arg("serve")
             .arg("127.0.0.1:0")
             .args(args)
-            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -47,10 +47,7 @@ fn options() -> SessionOptions {
         count: None,
         ping_interval: None,
         close_timeout: Duration::from_secs(2),
-        limits: Limits {
-            max_message_size: 64 << 20,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-        },
+        limits: Limits::new(64 << 20, DEFAULT_MAX_FRAME_SIZE),
     }
 }
 
@@ -289,10 +286,7 @@ async fn a_missing_pong_is_reported_and_a_silent_peer_times_out_the_close() {
 #[tokio::test]
 async fn a_message_over_the_limit_fails_the_connection_with_1009() {
     let options = SessionOptions {
-        limits: Limits {
-            max_message_size: 100,
-            max_frame_size: 10,
-        },
+        limits: Limits::new(100, 10),
         ..options()
     };
     let (ours, mut peer) = pair_with(Role::Server, options.limits).await;

@@ -281,10 +281,7 @@ impl Runner<'_> {
     async fn connect(&mut self, name: &str, words: &[String]) -> Result<(), Failure> {
         let step = ConnectStep::try_parse_from(words)
             .map_err(|error| Failure::plain(super::parse::connect_error(&error)))?;
-        let limits = Limits {
-            max_message_size: 64 << 20,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-        };
+        let limits = Limits::new(64 << 20, DEFAULT_MAX_FRAME_SIZE);
         let client = Client::new(&step.client, limits, false)
             .map_err(|error| Failure::plain(error.to_string()))?;
         let Some(printer) = self.printer else {
