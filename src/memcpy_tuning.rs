@@ -1,16 +1,16 @@
 //! A glibc quirk that halves bulk throughput where it applies, worked around at start-up.
 //!
-//! glibc before 2.40 copies with `rep movsb` from 4 KiB up on AMD Zen 3 and later (the CPUs
-//! with FSRM), and there `rep movsb` runs 15–20× slower when the destination sits 1 to 31
-//! bytes past the source within a cache line (glibc bug 30994; 2.40 stopped using it on those
-//! CPUs). tungstenite copies every outgoing payload into its write buffer behind a frame
-//! header of 2 to 14 bytes, so about half the connections hit that case on every large
-//! message: on Debian 12 (glibc 2.36) on AMD EPYC a 64 KiB copy took 25 µs instead of 1.6,
-//! and `wsx serve --echo` spent 40% of its time in it. glibc reads the threshold only when a
-//! program starts, from `GLIBC_TUNABLES`; so the commands that move bulk data for long
-//! (`serve`, `proxy`, `bench`) start once more with it out of reach, as glibc 2.40 chose for
-//! these CPUs. The restarted process puts the environment back as the user had it, so that
-//! `--exec` programs see it unchanged.
+//! glibc before 2.40 copies with `rep movsb` from about 2 KiB up on AMD Zen 3 and later (the
+//! CPUs with FSRM), and there `rep movsb` runs 15–20× slower when the destination sits 1 to 31
+//! bytes past the source within a 64-byte line (glibc bug 30994, fixed for these CPUs in
+//! 2.40). tungstenite copies every outgoing payload into its write buffer behind a frame
+//! header of 2 to 14 bytes, which lands in that case for about half the copies: on Debian 12
+//! (glibc 2.36) on AMD EPYC a 64 KiB copy took 25 µs instead of 1.6, and `wsx serve --echo`
+//! spent 40% of its time in it. glibc reads the threshold only when a program starts, from
+//! `GLIBC_TUNABLES`; so the commands that move bulk data for long (`serve`, `proxy`, `bench`)
+//! start once more with it out of reach, as glibc 2.40 chose for these CPUs. The restarted
+//! process puts the environment back as the user had it, so that `--exec` programs see it
+//! unchanged.
 
 use crate::cli::Command;
 

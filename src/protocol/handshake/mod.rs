@@ -42,8 +42,9 @@ const READ_BUFFER: usize = 16 * 1024;
 /// client a broadcast burst once filled; 16 KiB is already several messages per write.
 const WRITE_BUFFER: usize = 16 * 1024;
 
-/// The most [`Limits::reading_whole`] reads at once: the raw TCP echo's buffer in
-/// `bench/compare.sh`, beyond which larger reads gain nothing measurable.
+/// The most [`Limits::reading_whole`] reads at once (the raw TCP echo's buffer in
+/// `bench/compare.sh`): tungstenite allocates the read buffer up front, so `bench -c 64` with
+/// large messages still holds only 16 MiB of them.
 const LARGEST_READ_BUFFER: usize = 256 * 1024;
 
 /// The longest frame header (RFC 6455 §5.2): 2 bytes, 8 of extended length, 4 of mask.
