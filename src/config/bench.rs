@@ -48,8 +48,8 @@ impl TryFrom<BenchArgs> for BenchConfig {
             return Err(Error::Usage("--rate must be a positive number".into()));
         }
         let per_connection = args.messages / args.connections as u64;
-        let limits =
-            Limits::new(args.size.max(64 << 20), DEFAULT_MAX_FRAME_SIZE).reading_whole(args.size);
+        let limits = Limits::new(args.size.max(64 << 20), DEFAULT_MAX_FRAME_SIZE)
+            .reading_echoes(args.size, args.window);
         if let Some(warmup) = args.warmup
             && warmup >= per_connection
         {

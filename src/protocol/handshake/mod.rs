@@ -42,10 +42,13 @@ const READ_BUFFER: usize = 16 * 1024;
 /// client a broadcast burst once filled; 16 KiB is already several messages per write.
 const WRITE_BUFFER: usize = 16 * 1024;
 
-/// The most [`Limits::reading_whole`] reads at once (the raw TCP echo's buffer in
+/// The most [`Limits::reading_echoes`] reads at once (the raw TCP echo's buffer in
 /// `bench/compare.sh`): tungstenite allocates the read buffer up front, so `bench -c 64` with
 /// large messages still holds only 16 MiB of them.
 const LARGEST_READ_BUFFER: usize = 256 * 1024;
+
+/// The least it reads at once: still a few frames whatever the peer sends besides.
+const SMALLEST_READ_BUFFER: usize = 4 * 1024;
 
 /// The longest frame header (RFC 6455 §5.2): 2 bytes, 8 of extended length, 4 of mask.
 const LONGEST_FRAME_HEADER: usize = 14;
@@ -59,14 +62,19 @@ impl Limits {
         }
     }
 
-    /// Reads a message of `size` bytes in one call where it can (up to 256 KiB), for an end
-    /// that knows its traffic is that large, as `bench` does: each read fewer is a system
-    /// call, a wake-up and a memset saved (a 64 KiB echo took 4 reads with the default).
-    /// Ends with small or unknown traffic keep the default, since every read zeroes the
-    /// whole read buffer first.
-    pub fn reading_whole(self, size: usize) -> Limits {
+    /// Sizes reads for an end that knows its traffic, as `bench` does: at most `window`
+    /// messages of `size` bytes can arrive at once. Every read zeroes the whole read buffer
+    /// first, so the buffer is no larger than that, and no larger than one message when
+    /// messages are larger than the default buffer; and a large message is read in one call,
+    /// not in default-sized pieces (a 64 KiB echo took 4 reads with the default).
+    pub fn reading_echoes(self, size: usize, window: usize) -> Limits {
+        let frame = size.saturating_add(LONGEST_FRAME_HEADER);
+        let read_buffer = frame
+            .saturating_mul(window)
+            .min(frame.max(READ_BUFFER))
+            .clamp(SMALLEST_READ_BUFFER, LARGEST_READ_BUFFER);
         Limits {
-            read_buffer: (size + LONGEST_FRAME_HEADER).clamp(READ_BUFFER, LARGEST_READ_BUFFER),
+            read_buffer,
             ..self
         }
     }
@@ -130,5 +138,22 @@ mod tests {
         let mut out = String::new();
         write_headers(&mut out, &headers);
         assert_eq!(out, "authorization: Basic ********\n");
+    }
+
+    #[test]
+    fn bench_reads_what_can_be_in_flight_and_large_echoes_whole() {
+        let read = |size, window| {
+            Limits::new(64 << 20, 16 << 20)
+                .reading_echoes(size, window)
+                .read_buffer
+        };
+        // 16 echoes of 32 bytes are 736 bytes at most: the smallest buffer.
+        assert_eq!(read(32, 16), SMALLEST_READ_BUFFER);
+        // Many echoes of 4 KiB: the default, as for any end.
+        assert_eq!(read(4096, 64), READ_BUFFER);
+        // A 64 KiB echo and its header in one read, however many are in flight.
+        assert_eq!(read(65536, 8), 65536 + 14);
+        assert_eq!(read(1 << 20, 4), LARGEST_READ_BUFFER);
+        assert_eq!(Limits::new(1, 1).read_buffer, READ_BUFFER);
     }
 }
