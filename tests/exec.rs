@@ -211,7 +211,9 @@ fn the_program_gets_the_users_environment_unchanged() {
         ),
     ] {
         let mut command = crate::support::wsx();
-        command.env_remove("GLIBC_TUNABLES");
+        command
+            .stdin(std::process::Stdio::null())
+            .env_remove("GLIBC_TUNABLES");
         if let Some(value) = given {
             command.env("GLIBC_TUNABLES", value);
         }

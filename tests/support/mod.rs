@@ -267,8 +267,8 @@ impl Server {
         Self::start_command(command, args)
     }
 
-    /// Starts `wsx serve 127.0.0.1:0 <args>` from a command that has its environment or stdin
-    /// set already.
+    /// Starts `wsx serve 127.0.0.1:0 <args>` from a command whose stdin and environment the
+    /// caller has set.
     pub fn start_command(mut command: Command, args: &[&str]) -> Server {
         let mut child = command
             .arg("serve")

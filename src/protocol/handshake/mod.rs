@@ -50,7 +50,8 @@ const LARGEST_READ_BUFFER: usize = 256 * 1024;
 /// The least it reads at once: still a few frames whatever the peer sends besides.
 const SMALLEST_READ_BUFFER: usize = 4 * 1024;
 
-/// The longest frame header (RFC 6455 §5.2): 2 bytes, 8 of extended length, 4 of mask.
+/// The longest frame header (RFC 6455 §5.2): 2 bytes, 8 of extended length, 4 of mask
+/// (tungstenite's own constant is private).
 const LONGEST_FRAME_HEADER: usize = 14;
 
 impl Limits {
@@ -62,11 +63,10 @@ impl Limits {
         }
     }
 
-    /// Sizes reads for an end that knows its traffic, as `bench` does: at most `window`
-    /// messages of `size` bytes can arrive at once. Every read zeroes the whole read buffer
-    /// first, so the buffer is no larger than that, and no larger than one message when
-    /// messages are larger than the default buffer; and a large message is read in one call,
-    /// not in default-sized pieces (a 64 KiB echo took 4 reads with the default).
+    /// Sizes reads for `bench`, which knows its traffic: `window` echoes of `size` bytes.
+    /// A large echo is read in one call (the default took 4 for 64 KiB), and small ones get
+    /// no more buffer than can be in flight, since tungstenite zeroes all of it before every
+    /// read.
     pub fn reading_echoes(self, size: usize, window: usize) -> Limits {
         let frame = size.saturating_add(LONGEST_FRAME_HEADER);
         let read_buffer = frame
